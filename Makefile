@@ -1,0 +1,41 @@
+# Offboard. `make demo` and `make test` do all the set-up a fresh machine needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   ?= .venv
+PYTHON ?= python3
+CARGO  ?= cargo
+# One target directory and one profile (release) for tests, demo and benchmarks,
+# so the AWS SDK crates are compiled once.
+CARGO_RELEASE := $(CARGO) build --release --locked --workspace --bins
+
+.PHONY: help setup build demo test lint fmt sim
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+setup: $(VENV)/.installed ## Install the local stack's tools (moto's server, cargo-lambda) into .venv
+
+build: ## Build the release binaries (planner, executor, zoom-sim, demo)
+	$(CARGO_RELEASE)
+
+demo: setup build ## Run the pipeline once on the local stack and print a summary
+	./target/release/demo --users 2000 --seed 42 --roster examples/roster.csv
+
+test: setup build ## Every test of the workspace, the end-to-end ones included
+	$(CARGO) test --release --locked --workspace
+
+lint: ## cargo fmt --check and clippy with warnings as errors
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+fmt: ## Format the code
+	$(CARGO) fmt --all
+
+sim: build ## Serve zoom-sim on port 9000 with 2000 users until Ctrl-C
+	./target/release/zoom-sim --port 9000 --users 2000 --seed 42

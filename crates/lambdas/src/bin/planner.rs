@@ -1,0 +1,36 @@
+//! The planner Lambda: S3 `ObjectCreated` under `inbox/` → a plan and its actions on SQS.
+
+use lambda_runtime::{service_fn, LambdaEvent};
+use offboard_lambdas::s3_event::S3Notification;
+use offboard_lambdas::{init_logging, Wiring};
+use offboard_pipeline::queue::ActionQueue;
+use offboard_pipeline::{PlanReport, Planner};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init_logging();
+    let wiring = Wiring::from_env().await?;
+    let queue = ActionQueue::new(wiring.aws.sqs.clone(), wiring.settings.require_queue_url()?);
+    let planner = Planner { zoom: wiring.zoom.clone(), s3: wiring.aws.s3.clone(), queue };
+    let planner = &planner;
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<Value>| async move { handle(planner, event.payload).await },
+    ))
+    .await
+}
+
+async fn handle(planner: &Planner, payload: Value) -> Result<Vec<PlanReport>, lambda_runtime::Error> {
+    let notification: S3Notification = serde_json::from_value(payload)?;
+    if notification.event.as_deref() == Some("s3:TestEvent") {
+        tracing::info!("s3:TestEvent skipped");
+        return Ok(Vec::new());
+    }
+    let mut reports = Vec::new();
+    for record in notification.records.iter().filter(|r| r.is_object_created()) {
+        let report = planner.plan_object(&record.s3.bucket.name, &record.s3.object.key).await?;
+        tracing::info!(report = %serde_json::to_string(&report)?, "planned");
+        reports.push(report);
+    }
+    Ok(reports)
+}

@@ -1,0 +1,69 @@
+//! The S3 notification envelope, read leniently.
+//!
+//! `aws_lambda_events::S3Event` requires fields (`userIdentity`, `requestParameters`,
+//! ...) that moto's notifications lack, so the planner reads only what it needs: the
+//! event name, bucket and key. The version and ETag come from `HeadObject` instead.
+//! `s3:TestEvent` bodies have no `Records` at all, and yield no records here.
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+pub struct S3Notification {
+    #[serde(rename = "Records", default)]
+    pub records: Vec<S3Record>,
+    /// `s3:TestEvent` on the test message S3 sends when notifications are configured.
+    #[serde(rename = "Event", default)]
+    pub event: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct S3Record {
+    #[serde(rename = "eventName", default)]
+    pub event_name: String,
+    pub s3: S3Entity,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct S3Entity {
+    pub bucket: S3Bucket,
+    pub object: S3Object,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct S3Bucket {
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct S3Object {
+    /// URL-encoded, form style.
+    pub key: String,
+}
+
+impl S3Record {
+    pub fn is_object_created(&self) -> bool {
+        self.event_name.starts_with("ObjectCreated")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_thin_moto_record_and_a_test_event() {
+        let moto = r#"{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1",
+            "eventTime":"2026-11-22T10:00:00.000Z","eventName":"ObjectCreated:Put",
+            "s3":{"s3SchemaVersion":"1.0","configurationId":"inbox","bucket":{"name":"b","arn":"arn:aws:s3:::b"},
+            "object":{"key":"inbox%2FQ4+leavers%2Bcontractors.csv","size":10,"eTag":"x"}}}]}"#;
+        let n: S3Notification = serde_json::from_str(moto).unwrap();
+        assert_eq!(n.records.len(), 1);
+        assert!(n.records[0].is_object_created());
+        assert_eq!(n.records[0].s3.object.key, "inbox%2FQ4+leavers%2Bcontractors.csv");
+
+        let test_event = r#"{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2026-11-22T10:00:00Z","Bucket":"b"}"#;
+        let n: S3Notification = serde_json::from_str(test_event).unwrap();
+        assert!(n.records.is_empty());
+        assert_eq!(n.event.as_deref(), Some("s3:TestEvent"));
+    }
+}

@@ -1,0 +1,115 @@
+//! Execute one action: read the message, skip it if its result is already recorded,
+//! call Zoom, classify the answer by error code, and record exactly one result.
+
+use std::sync::Arc;
+
+use offboard_core::outcome::ErrorClass;
+use offboard_core::{classify_zoom_error, ActionKind, ActionMessage, ActionResult, Outcome, MESSAGE_SCHEMA_VERSION};
+use offboard_zoom::{ZoomClient, ZoomError};
+use tracing::Instrument;
+
+use crate::error::PipelineError;
+use crate::keys;
+use crate::planner::now_rfc3339;
+use crate::store::{PutOnce, Store};
+
+/// What became of one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Execution {
+    /// A result was recorded now.
+    Recorded { action_id: String, outcome: &'static str },
+    /// The action's result already existed: acknowledged without a Zoom call.
+    AlreadyRecorded { action_id: String },
+    /// Not finished: the message goes back to the queue.
+    Retry { reason: String },
+    /// The message cannot be read; it will end in the DLQ after its retries.
+    Unreadable { reason: String },
+}
+
+impl Execution {
+    /// Whether the message should be returned to the queue (`batchItemFailures`).
+    pub fn needs_redelivery(&self) -> bool {
+        matches!(self, Execution::Retry { .. } | Execution::Unreadable { .. })
+    }
+}
+
+pub struct Executor {
+    pub zoom: Arc<ZoomClient>,
+    pub store: Store,
+}
+
+impl Executor {
+    pub async fn execute(&self, body: &str) -> Result<Execution, PipelineError> {
+        let message: ActionMessage = match serde_json::from_str(body) {
+            Ok(message) => message,
+            Err(e) => return Ok(Execution::Unreadable { reason: format!("not an action message: {e}") }),
+        };
+        if message.schema_version != MESSAGE_SCHEMA_VERSION {
+            return Ok(Execution::Unreadable {
+                reason: format!("schema version {} is not {MESSAGE_SCHEMA_VERSION}", message.schema_version),
+            });
+        }
+        let span = tracing::info_span!(
+            "execute",
+            run_id = %message.run_id,
+            action_id = %message.action.action_id,
+            user_id = %message.action.user_id
+        );
+        self.execute_action(&message).instrument(span).await
+    }
+
+    async fn execute_action(&self, message: &ActionMessage) -> Result<Execution, PipelineError> {
+        let action = &message.action;
+        let result_key = keys::result_key(&message.run_id, &action.action_id);
+        if self.store.exists(&result_key).await? {
+            tracing::info!("result already recorded; acknowledging without a Zoom call");
+            return Ok(Execution::AlreadyRecorded { action_id: action.action_id.clone() });
+        }
+
+        let called = match action.kind {
+            ActionKind::Deactivate => self.zoom.deactivate(&action.user_id).await,
+        };
+        let (outcome, zoom_message) = match called {
+            Ok(()) => (Outcome::Done, None),
+            Err(error) => match classify(&error) {
+                ErrorClass::Final(outcome) => (outcome, api_message(&error)),
+                ErrorClass::Transient { reason } => {
+                    tracing::warn!(%reason, "transient failure; the message will be redelivered");
+                    return Ok(Execution::Retry { reason });
+                }
+            },
+        };
+        let label = outcome.label();
+        let result = ActionResult {
+            run_id: message.run_id.clone(),
+            action_id: action.action_id.clone(),
+            kind: action.kind,
+            user_id: action.user_id.clone(),
+            email: action.email.clone(),
+            outcome,
+            zoom_message,
+            finished_at: now_rfc3339(),
+        };
+        match self.store.put_json_once(&result_key, &result).await? {
+            PutOnce::Written => {
+                tracing::info!(outcome = label, "result recorded");
+                Ok(Execution::Recorded { action_id: action.action_id.clone(), outcome: label })
+            }
+            PutOnce::AlreadyExists => Ok(Execution::AlreadyRecorded { action_id: action.action_id.clone() }),
+        }
+    }
+}
+
+fn classify(error: &ZoomError) -> ErrorClass {
+    match error.status_and_code() {
+        Some((status, code)) => classify_zoom_error(status, code),
+        None => ErrorClass::Transient { reason: error.to_string() },
+    }
+}
+
+fn api_message(error: &ZoomError) -> Option<String> {
+    match error {
+        ZoomError::Api { message, .. } if !message.is_empty() => Some(message.clone()),
+        _ => None,
+    }
+}

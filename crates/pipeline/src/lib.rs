@@ -1,0 +1,24 @@
+//! Offboard's use cases and the AWS adapters they run on.
+//!
+//! - [`planner::Planner`]: a roster landed in S3 → back up the account, decide, write the
+//!   plan, fan the actions out to SQS.
+//! - [`executor::Executor`]: one queued action → one Zoom call → one result in S3.
+//!
+//! The decisions themselves live in `offboard-core`; Zoom is reached through
+//! `offboard-zoom`. This crate is the glue: where bytes come from and where they go.
+//! The Lambda binaries are thin mains over it.
+
+pub mod aws;
+pub mod error;
+pub mod executor;
+pub mod keys;
+pub mod planner;
+pub mod queue;
+pub mod secrets;
+pub mod settings;
+pub mod store;
+
+pub use error::PipelineError;
+pub use executor::{Execution, Executor};
+pub use planner::{PlanReport, Planner};
+pub use settings::Settings;

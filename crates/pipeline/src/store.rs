@@ -1,0 +1,134 @@
+//! The bucket: rosters in, backups, plans and results out. Results are write-once
+//! (`If-None-Match: *`), so a redelivered action can never record a second outcome.
+
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::operation::put_object::PutObjectError;
+use aws_sdk_s3::primitives::ByteStream;
+
+use crate::error::PipelineError;
+
+/// What `HeadObject` tells about a roster.
+pub struct ObjectInfo {
+    pub etag: String,
+    /// Seconds since the Unix epoch.
+    pub last_modified: i64,
+}
+
+/// Whether a write-once put wrote or found the object already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutOnce {
+    Written,
+    AlreadyExists,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+}
+
+impl Store {
+    pub fn new(s3: aws_sdk_s3::Client, bucket: impl Into<String>) -> Self {
+        Store { s3, bucket: bucket.into() }
+    }
+
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    fn error(&self, operation: &'static str, key: &str, detail: impl std::fmt::Display) -> PipelineError {
+        PipelineError::S3 { operation, bucket: self.bucket.clone(), key: key.to_string(), detail: detail.to_string() }
+    }
+
+    pub async fn head(&self, key: &str) -> Result<ObjectInfo, PipelineError> {
+        let head = self
+            .s3
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| self.error("HeadObject", key, DisplayErrorContext(e)))?;
+        Ok(ObjectInfo {
+            etag: head.e_tag().unwrap_or_default().trim_matches('"').to_string(),
+            last_modified: head.last_modified().map_or(0, |t| t.secs()),
+        })
+    }
+
+    pub async fn exists(&self, key: &str) -> Result<bool, PipelineError> {
+        match self.s3.head_object().bucket(&self.bucket).key(key).send().await {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(false),
+            Err(e) => Err(self.error("HeadObject", key, DisplayErrorContext(e))),
+        }
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Vec<u8>, PipelineError> {
+        let object = self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| self.error("GetObject", key, DisplayErrorContext(e)))?;
+        let bytes = object.body.collect().await.map_err(|e| self.error("GetObject", key, e))?;
+        Ok(bytes.into_bytes().to_vec())
+    }
+
+    pub async fn put(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<(), PipelineError> {
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map_err(|e| self.error("PutObject", key, DisplayErrorContext(e)))?;
+        Ok(())
+    }
+
+    /// Writes the object only if no object has that key (`If-None-Match: *`).
+    pub async fn put_once(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<PutOnce, PipelineError> {
+        let sent = self
+            .s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .if_none_match("*")
+            .body(ByteStream::from(body))
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(PutOnce::Written),
+            Err(e) if is_precondition_failed(&e) => Ok(PutOnce::AlreadyExists),
+            Err(e) => Err(self.error("PutObject", key, DisplayErrorContext(e))),
+        }
+    }
+
+    pub async fn put_json<T: serde::Serialize>(&self, key: &str, value: &T) -> Result<(), PipelineError> {
+        self.put(key, to_json(value)?, "application/json").await
+    }
+
+    pub async fn put_json_once<T: serde::Serialize>(&self, key: &str, value: &T) -> Result<PutOnce, PipelineError> {
+        self.put_once(key, to_json(value)?, "application/json").await
+    }
+
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<T, PipelineError> {
+        let bytes = self.get(key).await?;
+        serde_json::from_slice(&bytes).map_err(|e| self.error("GetObject", key, format!("not valid JSON: {e}")))
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, PipelineError> {
+    serde_json::to_vec_pretty(value)
+        .map_err(|e| PipelineError::Data { what: "serializing JSON".into(), detail: e.to_string() })
+}
+
+fn is_precondition_failed(error: &SdkError<PutObjectError, HttpResponse>) -> bool {
+    error.raw_response().is_some_and(|r| r.status().as_u16() == 412)
+        || error.as_service_error().and_then(|e| e.code()) == Some("PreconditionFailed")
+}

@@ -1,0 +1,111 @@
+//! `zoom-sim`: a local Zoom for Offboard's tests, demo and benchmarks.
+//!
+//! It serves the parts of the Zoom API Offboard calls, with Zoom's shapes, codes and
+//! quirks as `shared/zoom/FACTS.md` documents them: Server-to-Server OAuth at
+//! `/oauth/token`, the Users API under `/v2`. A seeded account of N users stands behind
+//! it, and `/_sim/...` (outside `/v2`) lets tests read its state and move its clock.
+//! Start it in-process with [`ZoomSim::start`] or as the `zoom-sim` binary.
+
+pub mod population;
+mod routes;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use state::{AppCredentials, Operation, SimState, SimUser, Status};
+
+/// What the simulated account holds and which app it accepts.
+#[derive(Clone)]
+pub struct SimConfig {
+    pub users: usize,
+    pub seed: u64,
+    pub domain: String,
+    pub app: AppCredentials,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            users: 100,
+            seed: 1,
+            domain: "acme.example".to_string(),
+            app: AppCredentials {
+                account_id: "sim-account".to_string(),
+                client_id: "sim-client".to_string(),
+                client_secret: "sim-secret".to_string(),
+            },
+        }
+    }
+}
+
+/// A running simulator. Dropping it stops the server.
+pub struct ZoomSim {
+    base_url: String,
+    state: Arc<Mutex<SimState>>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl ZoomSim {
+    /// Starts serving on `addr` (port 0 picks a free port).
+    pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<ZoomSim> {
+        let users = population::generate(config.users, config.seed, &config.domain);
+        let state = Arc::new(Mutex::new(SimState::new(config.app, users, config.seed)));
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let base_url = format!("http://{}", listener.local_addr()?);
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let app = routes::router(state.clone());
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(error) = serve.await {
+                tracing::error!(%error, "zoom-sim server failed");
+            }
+        });
+        Ok(ZoomSim { base_url, state, shutdown: Some(shutdown), task: Some(task) })
+    }
+
+    /// `http://127.0.0.1:PORT`, with no path.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The API base, as `https://api.zoom.us/v2` is for Zoom.
+    pub fn api_url(&self) -> String {
+        format!("{}/v2", self.base_url)
+    }
+
+    /// The token URL, as `https://zoom.us/oauth/token` is for Zoom.
+    pub fn oauth_url(&self) -> String {
+        format!("{}/oauth/token", self.base_url)
+    }
+
+    /// Runs `f` on the simulator's state, for tests that arrange or inspect it directly.
+    pub fn with_state<R>(&self, f: impl FnOnce(&mut SimState) -> R) -> R {
+        let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for ZoomSim {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}

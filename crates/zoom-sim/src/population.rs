@@ -1,0 +1,148 @@
+//! The simulated account's users, generated from a seed so that every run of the
+//! simulator with the same `--users` and `--seed` holds exactly the same people.
+//!
+//! The generator is a hand-rolled SplitMix64 on purpose: its output is fixed forever,
+//! whereas a library RNG may change its stream between versions and silently break the
+//! committed example roster that names users of the seeded account.
+
+use time::{Duration, OffsetDateTime};
+
+use crate::state::{Role, SimUser, Status};
+
+/// A tiny deterministic random number generator (SplitMix64).
+#[derive(Debug, Clone)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    pub fn new(seed: u64) -> Self {
+        SplitMix64(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..bound`.
+    pub fn below(&mut self, bound: u64) -> u64 {
+        self.next_u64() % bound
+    }
+
+    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+
+    /// A Zoom-looking opaque id: 22 characters of base62.
+    pub fn opaque_id(&mut self) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        (0..22).map(|_| ALPHABET[self.below(62) as usize] as char).collect()
+    }
+}
+
+const FIRST_NAMES: &[&str] = &[
+    "ana", "bo", "chen", "dara", "emil", "farah", "gus", "hana", "ivan", "jia", "kofi", "lena", "mateo", "nia", "omar",
+    "priya", "quinn", "rosa", "sven", "tara", "umar", "vera", "wen", "ximena", "yusuf", "zoe", "aiko", "bruno",
+    "carmen", "dmitri", "elif", "felix",
+];
+const LAST_NAMES: &[&str] = &[
+    "lopez", "smith", "tanaka", "okafor", "novak", "haddad", "kim", "muller", "rossi", "silva", "nguyen", "cohen",
+    "larsen", "petrov", "garcia", "ahmed", "dubois", "kowalski", "singh", "moreau", "sato", "fischer", "jensen",
+    "costa", "ivanova", "brown", "park", "ali",
+];
+const DEPARTMENTS: &[&str] = &["Sales", "Engineering", "Support", "Finance", "Marketing", "People", "Legal"];
+const TIMEZONES: &[&str] = &["America/New_York", "Europe/Berlin", "Asia/Tokyo", "America/Los_Angeles", "Europe/London"];
+
+/// The instant the generated account's dates are relative to, fixed so output is stable.
+pub fn epoch() -> OffsetDateTime {
+    time::macros::datetime!(2026-11-01 00:00:00 UTC)
+}
+
+/// Generates `count` users: the owner first, then a few admins, then members, with
+/// about 88% active, 7% inactive and 5% pending, and 70% of active members licensed.
+pub fn generate(count: usize, seed: u64, domain: &str) -> Vec<SimUser> {
+    let mut rng = SplitMix64::new(seed);
+    let admins = (count / 200).clamp(1, 10);
+    let mut taken = std::collections::HashSet::new();
+    (0..count)
+        .map(|index| {
+            let first = rng.pick(FIRST_NAMES);
+            let last = rng.pick(LAST_NAMES);
+            let mut email = format!("{first}.{last}@{domain}");
+            let mut n = 2;
+            while !taken.insert(email.clone()) {
+                email = format!("{first}.{last}{n}@{domain}");
+                n += 1;
+            }
+            let role = match index {
+                0 => Role::Owner,
+                i if i <= admins => Role::Admin,
+                _ => Role::Member,
+            };
+            let roll = rng.below(100);
+            let status = match (role, roll) {
+                (Role::Owner | Role::Admin, _) => Status::Active,
+                (_, 0..=87) => Status::Active,
+                (_, 88..=94) => Status::Inactive,
+                _ => Status::Pending,
+            };
+            let user_type = match status {
+                Status::Active if role != Role::Member || rng.below(10) < 7 => 2,
+                Status::Pending if rng.below(2) == 0 => 2,
+                _ => 1,
+            };
+            let created = epoch() - Duration::days(30 + rng.below(1500) as i64);
+            let last_login = match status {
+                Status::Pending => None,
+                _ => Some(epoch() - Duration::minutes(rng.below(400 * 24 * 60) as i64)),
+            };
+            SimUser {
+                key: rng.opaque_id(),
+                email,
+                first_name: capitalize(first),
+                last_name: capitalize(last),
+                user_type,
+                status,
+                role,
+                pmi: 1_000_000_000 + rng.below(8_999_999_999),
+                timezone: rng.pick(TIMEZONES).to_string(),
+                dept: rng.pick(DEPARTMENTS).to_string(),
+                user_created_at: created,
+                last_login_time: last_login,
+                verified: status != Status::Pending,
+            }
+        })
+        .collect()
+}
+
+fn capitalize(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_seed_gives_the_same_people() {
+        let a = generate(500, 7, "acme.example");
+        let b = generate(500, 7, "acme.example");
+        assert_eq!(a, b);
+        assert_ne!(a, generate(500, 8, "acme.example"));
+    }
+
+    #[test]
+    fn an_account_has_one_owner_some_admins_and_every_status() {
+        let users = generate(2000, 42, "acme.example");
+        let emails: std::collections::HashSet<_> = users.iter().map(|u| &u.email).collect();
+        assert_eq!(emails.len(), 2000, "emails are unique");
+        assert_eq!(users.iter().filter(|u| u.role == Role::Owner).count(), 1);
+        assert_eq!(users.iter().filter(|u| u.role == Role::Admin).count(), 10);
+        for status in [Status::Active, Status::Inactive, Status::Pending] {
+            assert!(users.iter().filter(|u| u.status == status).count() > 50, "{status:?}");
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! The local stack: real parts on 127.0.0.1, started and stopped by the test or demo
+//! that uses them.
+//!
+//! - AWS: moto's server (S3 with event notifications to SQS, SQS with a DLQ, SSM).
+//! - Zoom: `zoom-sim`, in-process.
+//! - Lambda: the release `planner` and `executor` binaries, each under its own
+//!   cargo-lambda Runtime API emulator.
+//! - [`LocalStack::deliver_s3_events`] and [`LocalStack::drain_actions`] stand in for
+//!   Lambda's event source mappings: they read the queues, invoke the functions with
+//!   the envelopes AWS would send, and delete what succeeded.
+//!
+//! Every process is started in its own process group and killed when the stack is
+//! dropped, also when a test fails half-way.
+
+mod process;
+mod stack;
+
+pub use process::Guard;
+pub use stack::{DrainStats, LocalStack, StackOptions, ACTION_QUEUE, BUCKET};
