@@ -29,6 +29,7 @@ demo: setup build ## Run the pipeline once on the local stack and print a summar
 
 test: setup build ## Every test of the workspace, the end-to-end ones included
 	$(CARGO) test --release --locked --workspace
+	bash tests/third-party-client/run.sh
 
 lint: ## cargo fmt --check and clippy with warnings as errors
 	$(CARGO) fmt --all --check

@@ -20,7 +20,7 @@ fn status_by_email(users: &[Value]) -> HashMap<String, String> {
 fn members_with_status(users: &[Value], status: &str) -> Vec<String> {
     users
         .iter()
-        .filter(|u| u["status"] == status && u["role_name"] == "Member")
+        .filter(|u| u["status"] == status && u["plain_member"] == true)
         .map(|u| u["email"].as_str().unwrap().to_string())
         .collect()
 }
@@ -66,7 +66,7 @@ async fn a_roster_in_s3_deactivates_exactly_the_listed_users() {
     assert!(listed.iter().all(|e| after[e] == "inactive"));
     let operations = stack.sim_operations().await.unwrap();
     assert_eq!(operations.len(), listed.len(), "each user deactivated once: {operations:?}");
-    assert!(operations.iter().all(|op| op["op"] == "deactivate"));
+    assert!(operations.iter().all(|op| op["op"] == "deactivate" && op["applied"] == true));
 
     // The plan explains every row, the unknown emails included.
     let plan = stack.get_json(&format!("runs/{run_id}/plan.json")).await.unwrap();

@@ -6,8 +6,11 @@
 //! it, and `/_sim/...` (outside `/v2`) lets tests read its state and move its clock.
 //! Start it in-process with [`ZoomSim::start`] or as the `zoom-sim` binary.
 
+pub mod limits;
+pub mod messages;
 pub mod population;
 mod routes;
+mod serve;
 pub mod state;
 
 use std::net::SocketAddr;
@@ -16,7 +19,9 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use state::{AppCredentials, Operation, SimState, SimUser, Status};
+pub use limits::{Label, Plan};
+pub use messages::Language;
+pub use state::{AccountSpec, AppCredentials, Faults, Operation, SimState, SimUser, Status};
 
 /// What the simulated account holds and which app it accepts.
 #[derive(Clone)]
@@ -25,6 +30,11 @@ pub struct SimConfig {
     pub seed: u64,
     pub domain: String,
     pub app: AppCredentials,
+    pub plan: Plan,
+    /// Multiplies every rate limit; 0 switches them off.
+    pub rate_scale: f64,
+    pub language: Language,
+    pub faults: Faults,
 }
 
 impl Default for SimConfig {
@@ -38,6 +48,10 @@ impl Default for SimConfig {
                 client_id: "sim-client".to_string(),
                 client_secret: "sim-secret".to_string(),
             },
+            plan: Plan::Business,
+            rate_scale: 1.0,
+            language: Language::English,
+            faults: Faults::default(),
         }
     }
 }
@@ -53,20 +67,15 @@ pub struct ZoomSim {
 impl ZoomSim {
     /// Starts serving on `addr` (port 0 picks a free port).
     pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<ZoomSim> {
-        let users = population::generate(config.users, config.seed, &config.domain);
-        let state = Arc::new(Mutex::new(SimState::new(config.app, users, config.seed)));
+        let spec = AccountSpec { users: config.users, seed: config.seed, domain: config.domain };
+        let mut sim = SimState::new(config.app, spec, config.plan, config.rate_scale, config.language);
+        sim.set_faults(config.faults);
+        let state = Arc::new(Mutex::new(sim));
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let base_url = format!("http://{}", listener.local_addr()?);
         let (shutdown, stopped) = oneshot::channel::<()>();
         let app = routes::router(state.clone());
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(error) = serve.await {
-                tracing::error!(%error, "zoom-sim server failed");
-            }
-        });
+        let task = tokio::spawn(serve::serve(listener, app, state.clone(), stopped));
         Ok(ZoomSim { base_url, state, shutdown: Some(shutdown), task: Some(task) })
     }
 

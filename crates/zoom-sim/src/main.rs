@@ -3,9 +3,11 @@
 use std::net::SocketAddr;
 
 use clap::Parser;
-use zoom_sim::{AppCredentials, SimConfig, ZoomSim};
+use zoom_sim::{AppCredentials, Faults, Language, Plan, SimConfig, ZoomSim};
 
-/// A local simulator of the Zoom API (Server-to-Server OAuth and the Users API).
+/// A local simulator of the Zoom API: Server-to-Server OAuth, the Users API, roles,
+/// meetings and recordings, with Zoom's rate limits, error codes and injectable faults.
+/// Control it at runtime under /_sim/ (users, operations, metrics, faults, clock, reset).
 #[derive(Parser)]
 #[command(version)]
 struct Args {
@@ -21,6 +23,27 @@ struct Args {
     /// Email domain of the generated users.
     #[arg(long, default_value = "acme.example")]
     domain: String,
+    /// The account's plan, which picks the rate-limit table.
+    #[arg(long, value_enum, default_value = "business")]
+    plan: Plan,
+    /// Multiplies every rate limit (0 switches limits off).
+    #[arg(long, default_value_t = 1.0)]
+    rate_scale: f64,
+    /// Latency added to every API and OAuth response, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// A random extra latency of up to this many milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_spread_ms: u64,
+    /// Share (0..1) of API requests answered with 500, 502 or 503.
+    #[arg(long, default_value_t = 0.0)]
+    error_rate: f64,
+    /// Share (0..1) of API requests whose connection is dropped.
+    #[arg(long, default_value_t = 0.0)]
+    drop_rate: f64,
+    /// The account's language: error messages come back in it, codes do not change.
+    #[arg(long, value_enum, default_value = "en-US")]
+    language: Language,
     /// Account id of the Server-to-Server app the simulator accepts.
     #[arg(long, default_value = "sim-account")]
     account_id: String,
@@ -44,6 +67,16 @@ async fn main() -> anyhow::Result<()> {
             account_id: args.account_id,
             client_id: args.client_id,
             client_secret: args.client_secret,
+        },
+        plan: args.plan,
+        rate_scale: args.rate_scale,
+        language: args.language,
+        faults: Faults {
+            latency_ms: args.latency_ms,
+            latency_spread_ms: args.latency_spread_ms,
+            error_rate: args.error_rate,
+            drop_rate: args.drop_rate,
+            ..Faults::default()
         },
     };
     let sim = ZoomSim::start(config, SocketAddr::from(([127, 0, 0, 1], args.port))).await?;

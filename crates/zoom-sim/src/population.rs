@@ -7,7 +7,7 @@
 
 use time::{Duration, OffsetDateTime};
 
-use crate::state::{Role, SimUser, Status};
+use crate::state::{Meeting, Recording, Role, SimUser, Status};
 
 /// A tiny deterministic random number generator (SplitMix64).
 #[derive(Debug, Clone)]
@@ -62,6 +62,10 @@ pub fn epoch() -> OffsetDateTime {
 
 /// Generates `count` users: the owner first, then a few admins, then members, with
 /// about 88% active, 7% inactive and 5% pending, and 70% of active members licensed.
+///
+/// Names, emails, statuses and types come from the first random stream, whose sequence
+/// of draws must never change (the example roster names users of seed 42). Everything
+/// added since comes from a second stream per user, so it can grow freely.
 pub fn generate(count: usize, seed: u64, domain: &str) -> Vec<SimUser> {
     let mut rng = SplitMix64::new(seed);
     let admins = (count / 200).clamp(1, 10);
@@ -94,24 +98,55 @@ pub fn generate(count: usize, seed: u64, domain: &str) -> Vec<SimUser> {
                 _ => 1,
             };
             let created = epoch() - Duration::days(30 + rng.below(1500) as i64);
+            // Sign-ins spread over two years.
             let last_login = match status {
                 Status::Pending => None,
-                _ => Some(epoch() - Duration::minutes(rng.below(400 * 24 * 60) as i64)),
+                _ => Some(epoch() - Duration::minutes(rng.below(730 * 24 * 60) as i64)),
+            };
+            let key = rng.opaque_id();
+            let pmi = 1_000_000_000 + rng.below(8_999_999_999);
+            let timezone = rng.pick(TIMEZONES).to_string();
+            let dept = rng.pick(DEPARTMENTS).to_string();
+
+            let mut traits = SplitMix64::new(seed ^ (index as u64).wrapping_mul(0xA24B_AED4_963E_E407) ^ 0x007E_A175);
+            let member = role == Role::Member;
+            let live = status != Status::Pending;
+            let is_room = member && live && traits.below(100) < 1;
+            let role = if member && !is_room && traits.below(100) < 2 { Role::Custom } else { role };
+            let managed_domain = member && !is_room && traits.below(100) < 5;
+            let events_owner = member && live && !is_room && traits.below(100) < 2;
+            let invitation_expired = status == Status::Pending && traits.below(100) < 30;
+            let meetings = if live && status == Status::Active && traits.below(100) < 15 {
+                (0..1 + traits.below(4)).map(|m| Meeting::generate(&mut traits, m)).collect()
+            } else {
+                Vec::new()
+            };
+            let recordings = if live && user_type == 2 && traits.below(100) < 20 {
+                (0..1 + traits.below(6)).map(|_| Recording::generate(&mut traits)).collect()
+            } else {
+                Vec::new()
             };
             SimUser {
-                key: rng.opaque_id(),
+                key,
                 email,
                 first_name: capitalize(first),
                 last_name: capitalize(last),
-                user_type,
+                user_type: if is_room { 1 } else { user_type },
                 status,
                 role,
-                pmi: 1_000_000_000 + rng.below(8_999_999_999),
-                timezone: rng.pick(TIMEZONES).to_string(),
-                dept: rng.pick(DEPARTMENTS).to_string(),
+                is_room,
+                managed_domain,
+                events_owner,
+                invitation_expired,
+                employee_id: format!("E{:06}", 100_000 + index),
+                pmi,
+                timezone,
+                dept,
                 user_created_at: created,
                 last_login_time: last_login,
                 verified: status != Status::Pending,
+                meetings,
+                recordings,
             }
         })
         .collect()
@@ -144,5 +179,15 @@ mod tests {
         for status in [Status::Active, Status::Inactive, Status::Pending] {
             assert!(users.iter().filter(|u| u.status == status).count() > 50, "{status:?}");
         }
+        let some = |f: &dyn Fn(&SimUser) -> bool| users.iter().filter(|u| f(u)).count() > 5;
+        assert!(some(&|u| u.is_room), "Zoom Rooms users");
+        assert!(some(&|u| u.managed_domain), "managed-domain users");
+        assert!(some(&|u| u.events_owner), "Zoom Events owners");
+        assert!(some(&|u| u.invitation_expired), "expired invitations");
+        assert!(some(&|u| !u.meetings.is_empty()), "users with upcoming meetings");
+        assert!(some(&|u| !u.recordings.is_empty()), "users with recordings");
+        assert!(some(&|u| u.role == Role::Custom), "a custom role");
+        let oldest = users.iter().filter_map(|u| u.last_login_time).min().unwrap();
+        assert!(epoch() - oldest > Duration::days(600), "sign-ins spread over two years");
     }
 }

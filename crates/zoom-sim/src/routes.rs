@@ -1,11 +1,18 @@
-//! HTTP: Zoom's paths, bodies, status codes and headers over [`SimState`].
+//! HTTP: Zoom's paths, bodies, status codes and headers over [`SimState`], and the
+//! simulator's own control API under `/_sim/`.
+//!
+//! Layers, outermost first: faults (latency, 5xx) on `/v2` and `/oauth`; then, on each
+//! `/v2` route, the gate (token, scopes, rate limit by the endpoint's label); then the
+//! handler. Dropped connections are decided in `serve`, below HTTP.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::{Path, Query, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::body::{Body, Bytes};
+use axum::extract::{MatchedPath, Path, Query, RawQuery, Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -15,24 +22,37 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::state::{ApiError, SimState, SimUser, Status, DEFAULT_PAGE_SIZE, TOKEN_LIFETIME};
+use crate::limits::{Admission, Label, Plan};
+use crate::messages::Language;
+use crate::state::{ApiError, Faults, Role, SimState, SimUser, Status, Transfer, DEFAULT_PAGE_SIZE, TOKEN_LIFETIME};
 
 pub type Shared = Arc<Mutex<SimState>>;
 
 pub fn router(state: Shared) -> Router {
-    Router::new()
-        .route("/oauth/token", post(issue_token))
+    let api = Router::new()
         .route("/v2/users", get(list_users))
-        .route("/v2/users/{user_id}", get(get_user).delete(delete_user))
+        .route("/v2/users/summary", get(users_summary))
+        .route("/v2/users/email", get(email_exists))
+        .route("/v2/users/{user_id}", get(get_user).delete(delete_user).patch(update_user))
         .route("/v2/users/{user_id}/status", put(update_status))
+        .route("/v2/users/{user_id}/token", axum::routing::delete(revoke_token))
+        .route("/v2/users/{user_id}/meetings", get(list_meetings))
+        .route("/v2/users/{user_id}/recordings", get(list_recordings))
+        .route("/v2/roles", get(list_roles))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), gate))
+        .route("/oauth/token", post(issue_token))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), faults));
+    let admin = Router::new()
         .route("/_sim/users", get(sim_users))
         .route("/_sim/operations", get(sim_operations))
+        .route("/_sim/metrics", get(sim_metrics))
+        .route("/_sim/faults", get(sim_get_faults).post(sim_set_faults))
         .route("/_sim/clock/advance", post(sim_advance_clock))
-        .layer(axum::middleware::map_response(add_tracking_id))
-        .with_state(state)
+        .route("/_sim/reset", post(sim_reset));
+    api.merge(admin).fallback(not_recognized).layer(axum::middleware::map_response(add_tracking_id)).with_state(state)
 }
 
-fn lock(state: &Shared) -> MutexGuard<'_, SimState> {
+pub(crate) fn lock(state: &Shared) -> MutexGuard<'_, SimState> {
     // A panic while holding the lock is a simulator bug; keep serving what state there is.
     state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -40,7 +60,25 @@ fn lock(state: &Shared) -> MutexGuard<'_, SimState> {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.http_status).unwrap_or(StatusCode::BAD_REQUEST);
-        (status, Json(json!({"code": self.code, "message": self.message}))).into_response()
+        let mut response = (status, Json(json!({"code": self.code, "message": self.message}))).into_response();
+        for (name, value) in self.headers {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                response.headers_mut().insert(HeaderName::from_static(lower(name)), value);
+            }
+        }
+        response
+    }
+}
+
+/// Header names are given in Zoom's capitalization; HTTP/1 sends them lower-cased anyway.
+fn lower(name: &'static str) -> &'static str {
+    match name {
+        "X-RateLimit-Category" => "x-ratelimit-category",
+        "X-RateLimit-Type" => "x-ratelimit-type",
+        "X-RateLimit-Limit" => "x-ratelimit-limit",
+        "X-RateLimit-Remaining" => "x-ratelimit-remaining",
+        "Retry-After" => "retry-after",
+        other => other,
     }
 }
 
@@ -48,6 +86,100 @@ async fn add_tracking_id(mut response: Response) -> Response {
     response.headers_mut().insert("x-zm-trackingid", HeaderValue::from_static("v=2.0;clid=sim;rid=WEB_zoomsim"));
     response
 }
+
+async fn not_recognized() -> ApiError {
+    ApiError::new(400, 2300, "This API endpoint is not recognized.")
+}
+
+// ---- faults ---------------------------------------------------------------------------
+
+/// Latency and server errors on the API and token endpoints.
+async fn faults(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    let (delay, error) = {
+        let mut sim = lock(&state);
+        let faults = sim.faults.clone();
+        let spread = if faults.latency_spread_ms > 0 { sim.random_below(faults.latency_spread_ms + 1) } else { 0 };
+        let error = (faults.error_rate > 0.0 && sim.roll() < faults.error_rate).then(|| sim.random_below(3));
+        (Duration::from_millis(faults.latency_ms + spread), error)
+    };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    match error {
+        Some(0) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"code": 500, "message": "Internal Error"}))).into_response()
+        }
+        Some(1) => gateway_page(StatusCode::BAD_GATEWAY, "502 Bad Gateway"),
+        Some(_) => gateway_page(StatusCode::SERVICE_UNAVAILABLE, "503 Service Temporarily Unavailable"),
+        None => next.run(request).await,
+    }
+}
+
+fn gateway_page(status: StatusCode, title: &str) -> Response {
+    let body =
+        format!("<html><head><title>{title}</title></head><body><center><h1>{title}</h1></center></body></html>");
+    (status, [(header::CONTENT_TYPE, "text/html")], body).into_response()
+}
+
+// ---- the gate: token, scopes, rate limit -------------------------------------------
+
+/// An endpoint's rate-limit label and the scopes (granular or classic) that allow it.
+fn endpoint(method: &Method, path: &str) -> (Label, &'static [&'static str]) {
+    match (method.as_str(), path) {
+        ("GET", "/v2/users") => (Label::Medium, &["user:read:list_users:admin", "user:read:admin", "user:write:admin"]),
+        ("GET", "/v2/users/summary") => {
+            (Label::Medium, &["user:read:summary:admin", "user:read:admin", "user:write:admin"])
+        }
+        ("GET", "/v2/users/email") => (Label::Light, &["user:read:email:admin", "user:read:admin", "user:write:admin"]),
+        ("GET", "/v2/users/{user_id}") => {
+            (Label::Light, &["user:read:user:admin", "user:read:admin", "user:write:admin"])
+        }
+        ("DELETE", "/v2/users/{user_id}") => (Label::Light, &["user:delete:user:admin", "user:write:admin"]),
+        ("PATCH", "/v2/users/{user_id}") => (Label::Light, &["user:update:user:admin", "user:write:admin"]),
+        ("PUT", "/v2/users/{user_id}/status") => (Label::Light, &["user:update:status:admin", "user:write:admin"]),
+        ("DELETE", "/v2/users/{user_id}/token") => (Label::Light, &["user:delete:token:admin", "user:write:admin"]),
+        ("GET", "/v2/users/{user_id}/meetings") => {
+            (Label::Medium, &["meeting:read:list_meetings:admin", "meeting:read:admin"])
+        }
+        ("GET", "/v2/users/{user_id}/recordings") => {
+            (Label::Medium, &["cloud_recording:read:list_user_recordings:admin", "recording:read:admin"])
+        }
+        ("GET", "/v2/roles") => (Label::Medium, &["role:read:list_roles:admin", "role:read:admin"]),
+        _ => (Label::Light, &[]),
+    }
+}
+
+async fn gate(State(state): State<Shared>, matched: MatchedPath, request: Request, next: Next) -> Response {
+    let (label, scopes) = endpoint(request.method(), matched.as_str());
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::to_string);
+    let admission = {
+        let mut sim = lock(&state);
+        if let Err(error) = sim.authorize(bearer.as_deref(), scopes) {
+            return error.into_response();
+        }
+        match sim.admit(label) {
+            Ok(admission) => admission,
+            Err(throttled) => return throttled.into_response(),
+        }
+    };
+    let mut response = next.run(request).await;
+    if let Admission::Allowed { limit, remaining } = admission {
+        let headers = response.headers_mut();
+        headers.insert("x-ratelimit-category", HeaderValue::from_static(label.as_str()));
+        if limit > 0 {
+            headers.insert("x-ratelimit-limit", HeaderValue::from(limit));
+            headers.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
+        }
+    }
+    response
+}
+
+// ---- OAuth ----------------------------------------------------------------------------
 
 fn oauth_error(reason: &str, error: &str) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({"reason": reason, "error": error}))).into_response()
@@ -77,12 +209,12 @@ async fn issue_token(
     if params.get("account_id") != Some(&app.account_id) {
         return oauth_error("Bad Request", "invalid_request");
     }
-    let token = sim.issue_token();
+    let (token, scope) = sim.issue_token();
     Json(json!({
         "access_token": token,
         "token_type": "bearer",
         "expires_in": TOKEN_LIFETIME.as_secs(),
-        "scope": "user:read:list_users:admin user:read:user:admin user:update:status:admin user:delete:user:admin",
+        "scope": scope,
         "api_url": "https://api.zoom.us",
     }))
     .into_response()
@@ -97,11 +229,7 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     Some((id.to_string(), secret.to_string()))
 }
 
-fn authorize(sim: &SimState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let bearer =
-        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    sim.authorize(bearer)
-}
+// ---- users ----------------------------------------------------------------------------
 
 #[derive(Deserialize)]
 struct ListQuery {
@@ -110,20 +238,19 @@ struct ListQuery {
     next_page_token: Option<String>,
 }
 
-async fn list_users(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    Query(query): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+fn validation(field: &str) -> ApiError {
+    ApiError::new(400, 300, format!("Invalid field: {field}."))
+}
+
+async fn list_users(State(state): State<Shared>, Query(query): Query<ListQuery>) -> Result<Json<Value>, ApiError> {
     let mut sim = lock(&state);
-    authorize(&sim, &headers)?;
     let status = match query.status.as_deref() {
         None | Some("") => Status::Active,
-        Some(text) => Status::parse(text).ok_or_else(|| ApiError::new(400, 300, format!("Invalid status: {text}.")))?,
+        Some(text) => Status::parse(text).ok_or_else(|| validation("status"))?,
     };
     let page_size = match query.page_size.as_deref() {
         None | Some("") => DEFAULT_PAGE_SIZE,
-        Some(text) => text.parse().map_err(|_| ApiError::new(400, 300, "Invalid field: page_size."))?,
+        Some(text) => text.parse().map_err(|_| validation("page_size"))?,
     };
     let page = sim.list_users(status, page_size, query.next_page_token.as_deref())?;
     let users: Vec<Value> = page.users.iter().map(|u| list_item(u)).collect();
@@ -137,7 +264,7 @@ async fn list_users(
     })))
 }
 
-fn rfc3339(at: OffsetDateTime) -> String {
+pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
     at.replace_nanosecond(0).ok().and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default()
 }
 
@@ -157,6 +284,7 @@ fn list_item(user: &SimUser) -> Value {
         "created_at": rfc3339(user.user_created_at),
         "role_id": user.role.id(),
         "status": user.status,
+        "employee_unique_id": user.employee_id,
         "group_ids": [],
         "im_group_ids": [],
     });
@@ -170,21 +298,39 @@ fn list_item(user: &SimUser) -> Value {
     item
 }
 
-async fn get_user(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    Path(user_id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+async fn get_user(State(state): State<Shared>, Path(user_id): Path<String>) -> Result<Json<Value>, ApiError> {
     let sim = lock(&state);
-    authorize(&sim, &headers)?;
     let user = sim.find(&user_id)?;
     let mut detail = list_item(user);
+    if let Some(object) = detail.as_object_mut() {
+        object.remove("employee_unique_id");
+    }
     detail["account_id"] = json!(sim.app.account_id);
+    detail["account_number"] = json!(1_234_567_890u64);
     detail["role_name"] = json!(user.role.name());
-    detail["language"] = json!("en-US");
-    detail["login_types"] = json!([100]);
+    detail["language"] = json!(sim.language.tag());
+    detail["login_types"] = json!([if user.managed_domain { 101 } else { 100 }]);
     detail["cluster"] = json!("us06");
+    detail["personal_meeting_url"] = json!(format!("https://zoom.us/j/{}", user.pmi));
+    detail["use_pmi"] = json!(false);
+    if user.managed_domain {
+        detail["employee_unique_id"] = json!(user.employee_id);
+    }
     Ok(Json(detail))
+}
+
+async fn users_summary(State(state): State<Shared>) -> Json<Value> {
+    Json(lock(&state).summary())
+}
+
+#[derive(Deserialize)]
+struct EmailQuery {
+    email: Option<String>,
+}
+
+async fn email_exists(State(state): State<Shared>, Query(q): Query<EmailQuery>) -> Result<Json<Value>, ApiError> {
+    let email = q.email.filter(|e| !e.is_empty()).ok_or_else(|| validation("email"))?;
+    Ok(Json(json!({ "existed_email": lock(&state).email_exists(&email) })))
 }
 
 #[derive(Deserialize)]
@@ -194,40 +340,210 @@ struct StatusBody {
 
 async fn update_status(
     State(state): State<Shared>,
-    headers: HeaderMap,
     Path(user_id): Path<String>,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
+    let body: StatusBody = serde_json::from_slice(&body).map_err(|_| validation("action"))?;
+    lock(&state).set_status(&user_id, &body.action)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct UpdateBody {
+    #[serde(rename = "type")]
+    user_type: Option<u8>,
+}
+
+async fn update_user(
+    State(state): State<Shared>,
+    Path(user_id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let body: UpdateBody = serde_json::from_slice(&body).map_err(|_| validation("type"))?;
     let mut sim = lock(&state);
-    authorize(&sim, &headers)?;
-    let body: StatusBody = serde_json::from_slice(&body).map_err(|_| ApiError::new(400, 300, "Validation Failed."))?;
-    sim.set_status(&user_id, &body.action)?;
+    match body.user_type {
+        Some(user_type) => sim.set_type(&user_id, user_type)?,
+        None => {
+            sim.find(&user_id)?;
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn revoke_token(State(state): State<Shared>, Path(user_id): Path<String>) -> Result<StatusCode, ApiError> {
+    lock(&state).revoke_token(&user_id)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]
 struct DeleteQuery {
     action: Option<String>,
+    transfer_email: Option<String>,
+    transfer_meeting: Option<bool>,
+    transfer_recording: Option<bool>,
 }
 
+/// `DELETE /users/{userId}`: takes the time the account's latency fault gives it, and a
+/// second request for the same user meanwhile gets the concurrent-request 429.
 async fn delete_user(
     State(state): State<Shared>,
-    headers: HeaderMap,
     Path(user_id): Path<String>,
     Query(query): Query<DeleteQuery>,
 ) -> Result<StatusCode, ApiError> {
-    let mut sim = lock(&state);
-    authorize(&sim, &headers)?;
-    sim.remove(&user_id, query.action.as_deref().unwrap_or("disassociate"))?;
+    let action = query.action.unwrap_or_else(|| "disassociate".to_string());
+    let transfer = Transfer {
+        email: query.transfer_email.filter(|e| !e.is_empty()),
+        meetings: query.transfer_meeting.unwrap_or(false),
+        recordings: query.transfer_recording.unwrap_or(false),
+    };
+    let (index, work) = {
+        let mut sim = lock(&state);
+        let index = sim.begin_removal(&user_id, &action, &transfer)?;
+        (index, Duration::from_millis(sim.faults.latency_ms))
+    };
+    if !work.is_zero() {
+        tokio::time::sleep(work).await;
+    }
+    lock(&state).finish_removal(index, &action, &transfer);
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /_sim/users`: every user with its status, for tests and people.
+#[derive(Deserialize)]
+struct MeetingsQuery {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+async fn list_meetings(
+    State(state): State<Shared>,
+    Path(user_id): Path<String>,
+    Query(query): Query<MeetingsQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let sim = lock(&state);
+    let user = sim.find(&user_id)?;
+    let kind = query.kind.unwrap_or_else(|| "scheduled".to_string());
+    if !["scheduled", "live", "upcoming", "upcoming_meetings", "previous_meetings"].contains(&kind.as_str()) {
+        return Err(validation("type"));
+    }
+    let upcoming = matches!(kind.as_str(), "scheduled" | "upcoming" | "upcoming_meetings");
+    let started = sim.started_utc();
+    let meetings: Vec<Value> = user
+        .meetings
+        .iter()
+        .filter(|_| upcoming)
+        .map(|m| {
+            json!({
+                "uuid": m.uuid,
+                "id": m.id,
+                "host_id": user.key,
+                "topic": m.topic,
+                "type": 2,
+                "start_time": rfc3339(started + time::Duration::hours(i64::from(m.starts_in_hours))),
+                "duration": m.duration,
+                "timezone": user.timezone,
+                "created_at": rfc3339(user.user_created_at),
+                "join_url": format!("https://zoom.us/j/{}", m.id),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "page_size": 30,
+        "total_records": meetings.len(),
+        "next_page_token": "",
+        "meetings": meetings,
+    })))
+}
+
+#[derive(Deserialize)]
+struct RecordingsQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+async fn list_recordings(
+    State(state): State<Shared>,
+    Path(user_id): Path<String>,
+    Query(query): Query<RecordingsQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let sim = lock(&state);
+    let user = sim.find(&user_id)?;
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let parse = |text: &Option<String>, field: &str| -> Result<Option<time::Date>, ApiError> {
+        text.as_deref()
+            .filter(|t| !t.is_empty())
+            .map(|t| time::Date::parse(t, format).map_err(|_| validation(field)))
+            .transpose()
+    };
+    let today = sim.utc_now().date();
+    let to = parse(&query.to, "to")?.unwrap_or(today);
+    // Zoom's default window is short; without `from` this returns every recording so the
+    // rule "keep users with recordings" can be checked in one call.
+    let from = parse(&query.from, "from")?;
+    let meetings: Vec<Value> = user
+        .recordings
+        .iter()
+        .filter(|r| from.is_none_or(|f| r.start_time.date() >= f) && r.start_time.date() <= to)
+        .map(|r| {
+            json!({
+                "uuid": r.uuid,
+                "id": r.meeting_id,
+                "account_id": sim.app.account_id,
+                "host_id": user.key,
+                "topic": r.topic,
+                "type": 2,
+                "start_time": rfc3339(r.start_time),
+                "duration": r.duration,
+                "total_size": r.total_size,
+                "recording_count": 1,
+                "share_url": format!("https://zoom.us/rec/share/{}", r.uuid),
+                "recording_files": [{
+                    "id": format!("{}-mp4", r.uuid),
+                    "meeting_id": r.uuid,
+                    "recording_start": rfc3339(r.start_time),
+                    "recording_end": rfc3339(r.start_time + time::Duration::minutes(i64::from(r.duration))),
+                    "file_type": "MP4",
+                    "file_size": r.total_size,
+                    "status": "completed",
+                    "recording_type": "shared_screen_with_speaker_view",
+                }],
+            })
+        })
+        .collect();
+    let date = |d: time::Date| d.format(format).unwrap_or_default();
+    Ok(Json(json!({
+        "from": from.map(date).unwrap_or_default(),
+        "to": date(to),
+        "page_size": 30,
+        "total_records": meetings.len(),
+        "next_page_token": "",
+        "meetings": meetings,
+    })))
+}
+
+async fn list_roles(State(state): State<Shared>) -> Json<Value> {
+    let sim = lock(&state);
+    let roles: Vec<Value> = Role::ALL
+        .iter()
+        .map(|role| {
+            json!({
+                "id": role.id(),
+                "name": role.name(),
+                "description": role.description(),
+                "total_members": sim.users().filter(|u| u.role == *role).count(),
+                "type": "common",
+            })
+        })
+        .collect();
+    Json(json!({ "total_records": roles.len(), "roles": roles }))
+}
+
+// ---- the simulator's own API ---------------------------------------------------------
+
+/// `GET /_sim/users`: every user with its status and traits.
 async fn sim_users(State(state): State<Shared>) -> Json<Value> {
     let sim = lock(&state);
     let users: Vec<Value> = sim
         .users()
-        .iter()
         .map(|u| {
             json!({
                 "id": u.key,
@@ -235,15 +551,91 @@ async fn sim_users(State(state): State<Shared>) -> Json<Value> {
                 "status": u.status,
                 "type": u.user_type,
                 "role_name": u.role.name(),
+                "plain_member": u.is_plain_member(),
+                "zoom_room": u.is_room,
+                "managed_domain": u.managed_domain,
+                "events_owner": u.events_owner,
+                "invitation_expired": u.invitation_expired,
+                "employee_id": u.employee_id,
+                "upcoming_meetings": u.meetings.len(),
+                "recordings": u.recordings.len(),
+                "last_login_time": u.last_login_time.map(rfc3339),
             })
         })
         .collect();
     Json(json!({ "users": users }))
 }
 
-/// `GET /_sim/operations`: every change applied, in order.
+/// `GET /_sim/operations`: every state-changing call, in order, with its outcome.
 async fn sim_operations(State(state): State<Shared>) -> Json<Value> {
     Json(json!({ "operations": lock(&state).operations() }))
+}
+
+/// `GET /_sim/metrics`: requests, 429s and the peak window per label.
+async fn sim_metrics(State(state): State<Shared>) -> Json<Value> {
+    let sim = lock(&state);
+    let limiter = sim.limiter();
+    let limits: HashMap<&str, Value> = Label::ALL
+        .iter()
+        .map(|&label| {
+            let limit = limiter.effective_limit(label, 0.0);
+            (
+                label.as_str(),
+                json!({
+                    "per_window": limit.map(|l| l.per_window),
+                    "window_seconds": limit.map(|l| l.window.as_secs()),
+                    "daily": limit.and_then(|l| l.daily),
+                }),
+            )
+        })
+        .collect();
+    Json(json!({
+        "plan": limiter.plan(),
+        "rate_scale": limiter.scale(),
+        "labels": limiter.metrics(),
+        "limits": limits,
+    }))
+}
+
+async fn sim_get_faults(State(state): State<Shared>) -> Json<Value> {
+    let sim = lock(&state);
+    Json(json!({ "faults": sim.current_faults(), "language": sim.language }))
+}
+
+/// `POST /_sim/faults`: any of the fault fields, and `invalidate_tokens`, `language`,
+/// `plan` with `rate_scale`, `scopes` (granted to tokens issued afterwards).
+#[derive(Deserialize)]
+struct FaultControl {
+    #[serde(flatten)]
+    faults: Option<Faults>,
+    #[serde(default)]
+    invalidate_tokens: bool,
+    language: Option<Language>,
+    plan: Option<Plan>,
+    rate_scale: Option<f64>,
+    scopes: Option<Vec<String>>,
+}
+
+async fn sim_set_faults(State(state): State<Shared>, Json(control): Json<FaultControl>) -> Json<Value> {
+    let mut sim = lock(&state);
+    if let Some(faults) = control.faults {
+        sim.set_faults(faults);
+    }
+    if control.invalidate_tokens {
+        sim.invalidate_tokens();
+    }
+    if let Some(language) = control.language {
+        sim.language = language;
+    }
+    if control.plan.is_some() || control.rate_scale.is_some() {
+        let plan = control.plan.unwrap_or(sim.limiter().plan());
+        let scale = control.rate_scale.unwrap_or(sim.limiter().scale());
+        sim.set_rate_limits(plan, scale);
+    }
+    if let Some(scopes) = control.scopes {
+        sim.set_granted_scopes(scopes);
+    }
+    Json(json!({ "faults": sim.current_faults(), "language": sim.language }))
 }
 
 #[derive(Deserialize)]
@@ -253,6 +645,17 @@ struct AdvanceQuery {
 
 /// `POST /_sim/clock/advance?seconds=N`: move the simulator's clock instead of waiting.
 async fn sim_advance_clock(State(state): State<Shared>, Query(q): Query<AdvanceQuery>) -> StatusCode {
-    lock(&state).advance_clock(std::time::Duration::from_secs(q.seconds));
+    lock(&state).advance_clock(Duration::from_secs(q.seconds));
     StatusCode::NO_CONTENT
+}
+
+/// `POST /_sim/reset`: back to the seeded account, no faults, no tokens, no history.
+async fn sim_reset(State(state): State<Shared>) -> StatusCode {
+    lock(&state).reset();
+    StatusCode::NO_CONTENT
+}
+
+/// Used by `serve` to forward a request into the router.
+pub(crate) fn into_axum(request: hyper::Request<hyper::body::Incoming>) -> Request {
+    request.map(Body::new)
 }

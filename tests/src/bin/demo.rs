@@ -74,7 +74,8 @@ async fn main() -> anyhow::Result<()> {
     for row in plan["skipped"].as_array().into_iter().flatten() {
         *skipped.entry(row["reason"]["code"].as_str().unwrap_or("?").to_string()).or_default() += 1;
     }
-    let deactivated_in_zoom = stack.sim_operations().await?.iter().filter(|op| op["op"] == "deactivate").count();
+    let deactivated_in_zoom =
+        stack.sim_operations().await?.iter().filter(|op| op["op"] == "deactivate" && op["applied"] == true).count();
 
     let counts = &plan["counts"];
     let n = |v: &Value| v.as_u64().unwrap_or(0);
