@@ -9,7 +9,7 @@ CARGO  ?= cargo
 # so the AWS SDK crates are compiled once.
 CARGO_RELEASE := $(CARGO) build --release --locked --workspace --bins
 
-.PHONY: help setup build demo test lint fmt sim
+.PHONY: help setup build demo test lint fmt sim bench deploy
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -30,10 +30,19 @@ demo: setup build ## Run the pipeline once on the local stack and print a summar
 test: setup build ## Every test of the workspace, the end-to-end ones included
 	$(CARGO) test --release --locked --workspace
 	bash tests/third-party-client/run.sh
+	bash infra/test.sh
 
 lint: ## cargo fmt --check and clippy with warnings as errors
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+bench: build ## Benchmarks; figures go into BENCHMARKS.md
+	bash scripts/bench-sim.sh
+
+deploy: ## Build the arm64 Lambda zips and deploy the stack with CDK (needs AWS credentials)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check ziglang
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH cargo lambda build --release --arm64 --output-format zip -p offboard-lambdas
+	cd infra && npm ci && npx cdk deploy
 
 fmt: ## Format the code
 	$(CARGO) fmt --all

@@ -1,5 +1,6 @@
 //! The `zoom-sim` binary: serve a simulated Zoom account until stopped.
 
+use std::io::Write;
 use std::net::SocketAddr;
 
 use clap::Parser;
@@ -80,9 +81,13 @@ async fn main() -> anyhow::Result<()> {
         },
     };
     let sim = ZoomSim::start(config, SocketAddr::from(([127, 0, 0, 1], args.port))).await?;
-    println!("{}", sim.base_url());
-    println!("API   {}", sim.api_url());
-    println!("OAuth {}", sim.oauth_url());
+    // A reader that takes only the first line and closes the pipe must not stop the server.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", sim.base_url());
+    let _ = writeln!(out, "API   {}", sim.api_url());
+    let _ = writeln!(out, "OAuth {}", sim.oauth_url());
+    let _ = out.flush();
+    drop(out);
     tokio::signal::ctrl_c().await?;
     sim.stop().await;
     Ok(())

@@ -99,7 +99,7 @@ pub fn text(language: Language, msg: &Msg<'_>) -> String {
             format!("Un utilisateur Zoom Room ne peut pas passer à un type d'utilisateur gratuit : {id}")
         }
         (Msg::DeactivatedCannotBeDeleted, En) => {
-            "Unable to delete this deactivated user. Please contact Zoom support team".into()
+            "Unable to delete this deactivated user. Please contact Zoom support team for more information.".into()
         }
         (Msg::DeactivatedCannotBeDeleted, Ja) => {
             "この無効化されたユーザーは削除できません。Zoom サポートチームにお問い合わせください".into()
@@ -110,11 +110,11 @@ pub fn text(language: Language, msg: &Msg<'_>) -> String {
         (Msg::ManagedDomain, En) => "You can not disassociate a user with managed domain.".into(),
         (Msg::ManagedDomain, Ja) => "管理対象ドメインのユーザーの関連付けを解除することはできません。".into(),
         (Msg::ManagedDomain, Fr) => "Vous ne pouvez pas dissocier un utilisateur d'un domaine géré.".into(),
-        (Msg::InvitationExpired, En) => "No valid invitation found for this user: the invitation has expired.".into(),
+        (Msg::InvitationExpired, En) => "A valid invitation to join the Zoom account was not found for this user.".into(),
         (Msg::InvitationExpired, Ja) => "このユーザーの有効な招待が見つかりません。招待の有効期限が切れています。".into(),
         (Msg::InvitationExpired, Fr) => "Aucune invitation valide pour cet utilisateur : l'invitation a expiré.".into(),
         (Msg::PublishedEvents, En) => {
-            "This user has already published events in Zoom Events. Provide transfer_email to delete or unlink this user.".into()
+            "This user has published events on Zoom Events and you do not specify a target user to transfer data.".into()
         }
         (Msg::PublishedEvents, Ja) => {
             "このユーザーはすでに Zoom Events でイベントを公開しています。削除またはリンク解除するには transfer_email を指定してください。".into()
@@ -122,13 +122,13 @@ pub fn text(language: Language, msg: &Msg<'_>) -> String {
         (Msg::PublishedEvents, Fr) => {
             "Cet utilisateur a déjà publié des événements dans Zoom Events. Indiquez transfer_email pour le supprimer ou le dissocier.".into()
         }
-        (Msg::UpcomingEvents, En) => "You cannot change this user because the user has upcoming Zoom Events scheduled.".into(),
+        (Msg::UpcomingEvents, En) => "You cannot deactivate this user because the user has an upcoming Zoom Events scheduled.".into(),
         (Msg::UpcomingEvents, Ja) => "このユーザーには予定されている Zoom Events があるため、変更できません。".into(),
         (Msg::UpcomingEvents, Fr) => "Impossible de modifier cet utilisateur : des Zoom Events sont programmés.".into(),
-        (Msg::TransferToSelf, En) => "The transfer email cannot be the same as the deleted user's email.".into(),
+        (Msg::TransferToSelf, En) => "The transfer-to email address cannot be the same as the unlinked or deleted user's email address.".into(),
         (Msg::TransferToSelf, Ja) => "転送先メールアドレスを削除対象ユーザーのメールアドレスと同じにすることはできません。".into(),
         (Msg::TransferToSelf, Fr) => "L'adresse de transfert doit différer de celle de l'utilisateur supprimé.".into(),
-        (Msg::TransferTargetUnlicensed, En) => "The destination user must have a Licensed or higher license.".into(),
+        (Msg::TransferTargetUnlicensed, En) => "The destination user does not have a Licensed or higher license and cannot receive this data.".into(),
         (Msg::TransferTargetUnlicensed, Ja) => "転送先ユーザーにはライセンス以上のライセンスが必要です。".into(),
         (Msg::TransferTargetUnlicensed, Fr) => "L'utilisateur de destination doit disposer d'une licence.".into(),
         (Msg::PendingSettings, En) => "You can not access settings of users that are still in pending state.".into(),

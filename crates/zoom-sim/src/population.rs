@@ -144,12 +144,19 @@ pub fn generate(count: usize, seed: u64, domain: &str) -> Vec<SimUser> {
                 dept,
                 user_created_at: created,
                 last_login_time: last_login,
+                created_text: rfc3339(created),
+                last_login_text: last_login.map(rfc3339),
+                display_name: format!("{} {}", capitalize(first), capitalize(last)),
                 verified: status != Status::Pending,
                 meetings,
                 recordings,
             }
         })
         .collect()
+}
+
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 fn capitalize(word: &str) -> String {

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use base64::Engine;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -253,7 +253,7 @@ async fn list_users(State(state): State<Shared>, Query(query): Query<ListQuery>)
         Some(text) => text.parse().map_err(|_| validation("page_size"))?,
     };
     let page = sim.list_users(status, page_size, query.next_page_token.as_deref())?;
-    let users: Vec<Value> = page.users.iter().map(|u| list_item(u)).collect();
+    let users: Vec<ListItem<'_>> = page.users.iter().map(|u| list_item(u)).collect();
     Ok(Json(json!({
         "next_page_token": page.next_page_token,
         "page_count": page.total_records.div_ceil(page.page_size),
@@ -269,54 +269,89 @@ pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
 }
 
 /// A user as `GET /users` lists it: no `id` for pending users, no `language`.
-fn list_item(user: &SimUser) -> Value {
-    let mut item = json!({
-        "email": user.email,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "display_name": format!("{} {}", user.first_name, user.last_name),
-        "type": user.user_type,
-        "pmi": user.pmi,
-        "timezone": user.timezone,
-        "verified": u8::from(user.verified),
-        "dept": user.dept,
-        "user_created_at": rfc3339(user.user_created_at),
-        "created_at": rfc3339(user.user_created_at),
-        "role_id": user.role.id(),
-        "status": user.status,
-        "employee_unique_id": user.employee_id,
-        "group_ids": [],
-        "im_group_ids": [],
-    });
-    if let Some(id) = user.public_id() {
-        item["id"] = json!(id);
-    }
-    if let Some(at) = user.last_login_time {
-        item["last_login_time"] = json!(rfc3339(at));
-        item["last_client_version"] = json!("6.2.5.41590(mac)");
-    }
-    item
+#[derive(Serialize)]
+struct ListItem<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    email: &'a str,
+    first_name: &'a str,
+    last_name: &'a str,
+    display_name: &'a str,
+    #[serde(rename = "type")]
+    user_type: u8,
+    pmi: u64,
+    timezone: &'a str,
+    verified: u8,
+    dept: &'a str,
+    user_created_at: &'a str,
+    created_at: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_login_time: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_client_version: Option<&'a str>,
+    role_id: &'a str,
+    status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    employee_unique_id: Option<&'a str>,
+    group_ids: [&'a str; 0],
+    im_group_ids: [&'a str; 0],
 }
 
-async fn get_user(State(state): State<Shared>, Path(user_id): Path<String>) -> Result<Json<Value>, ApiError> {
+fn list_item(user: &SimUser) -> ListItem<'_> {
+    ListItem {
+        id: user.public_id(),
+        email: &user.email,
+        first_name: &user.first_name,
+        last_name: &user.last_name,
+        display_name: &user.display_name,
+        user_type: user.user_type,
+        pmi: user.pmi,
+        timezone: &user.timezone,
+        verified: u8::from(user.verified),
+        dept: &user.dept,
+        user_created_at: &user.created_text,
+        created_at: &user.created_text,
+        last_login_time: user.last_login_text.as_deref(),
+        last_client_version: user.last_login_text.as_ref().map(|_| "6.2.5.41590(mac)"),
+        role_id: user.role.id(),
+        status: user.status,
+        // Zoom shows it only for SSO users (login type 101): here, the managed-domain ones.
+        employee_unique_id: user.managed_domain.then_some(user.employee_id.as_str()),
+        group_ids: [],
+        im_group_ids: [],
+    }
+}
+
+/// A user as `GET /users/{userId}` shows it: the list item and more.
+#[derive(Serialize)]
+struct Detail<'a> {
+    #[serde(flatten)]
+    item: ListItem<'a>,
+    account_id: &'a str,
+    account_number: u64,
+    role_name: &'a str,
+    language: &'a str,
+    login_types: [u16; 1],
+    cluster: &'a str,
+    personal_meeting_url: String,
+    use_pmi: bool,
+}
+
+async fn get_user(State(state): State<Shared>, Path(user_id): Path<String>) -> Result<Response, ApiError> {
     let sim = lock(&state);
     let user = sim.find(&user_id)?;
-    let mut detail = list_item(user);
-    if let Some(object) = detail.as_object_mut() {
-        object.remove("employee_unique_id");
-    }
-    detail["account_id"] = json!(sim.app.account_id);
-    detail["account_number"] = json!(1_234_567_890u64);
-    detail["role_name"] = json!(user.role.name());
-    detail["language"] = json!(sim.language.tag());
-    detail["login_types"] = json!([if user.managed_domain { 101 } else { 100 }]);
-    detail["cluster"] = json!("us06");
-    detail["personal_meeting_url"] = json!(format!("https://zoom.us/j/{}", user.pmi));
-    detail["use_pmi"] = json!(false);
-    if user.managed_domain {
-        detail["employee_unique_id"] = json!(user.employee_id);
-    }
-    Ok(Json(detail))
+    let detail = Detail {
+        item: list_item(user),
+        account_id: &sim.app.account_id,
+        account_number: 1_234_567_890,
+        role_name: user.role.name(),
+        language: sim.language.tag(),
+        login_types: [if user.managed_domain { 101 } else { 100 }],
+        cluster: "us06",
+        personal_meeting_url: format!("https://zoom.us/j/{}", user.pmi),
+        use_pmi: false,
+    };
+    Ok(Json(detail).into_response())
 }
 
 async fn users_summary(State(state): State<Shared>) -> Json<Value> {
@@ -329,7 +364,7 @@ struct EmailQuery {
 }
 
 async fn email_exists(State(state): State<Shared>, Query(q): Query<EmailQuery>) -> Result<Json<Value>, ApiError> {
-    let email = q.email.filter(|e| !e.is_empty()).ok_or_else(|| validation("email"))?;
+    let email = q.email.filter(|e| !e.is_empty()).ok_or_else(|| ApiError::new(400, 300, "Email is required."))?;
     Ok(Json(json!({ "existed_email": lock(&state).email_exists(&email) })))
 }
 

@@ -156,6 +156,11 @@ pub struct SimUser {
     pub dept: String,
     pub user_created_at: OffsetDateTime,
     pub last_login_time: Option<OffsetDateTime>,
+    /// The two dates above as Zoom writes them, formatted once: serving a user is the
+    /// simulator's hottest path.
+    pub created_text: String,
+    pub last_login_text: Option<String>,
+    pub display_name: String,
     pub verified: bool,
     pub meetings: Vec<Meeting>,
     pub recordings: Vec<Recording>,

@@ -1,0 +1,286 @@
+//! Pacing: how fast this client may call Zoom, per rate-limit label.
+//!
+//! Zoom's limits are per account and shared by every app on it (FACTS.md §2). Each label
+//! gets a token bucket refilled at `limit × budget share ÷ executors` per second, with
+//! room for one request, so calls go out evenly and no one-second window holds more
+//! than the share. A per-second 429 halves the rate and pauses the label for a second;
+//! the rate then grows back linearly (AIMD). A daily 429 blocks the label until Zoom's
+//! `Retry-After`. Time is always an argument: nothing here sleeps or reads a clock.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// The account's plan, which picks Zoom's rate-limit table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Plan {
+    Free,
+    Pro,
+    /// Business, Education, Enterprise, Partners.
+    Business,
+}
+
+impl std::str::FromStr for Plan {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "free" | "basic" => Ok(Plan::Free),
+            "pro" => Ok(Plan::Pro),
+            "business" | "business+" | "businessplus" | "enterprise" | "education" => Ok(Plan::Business),
+            other => Err(format!("unknown Zoom plan {other:?} (expected free, pro or business)")),
+        }
+    }
+}
+
+/// Zoom's rate-limit label of an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Label {
+    Light,
+    Medium,
+    Heavy,
+}
+
+impl Label {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Label::Light => "Light",
+            Label::Medium => "Medium",
+            Label::Heavy => "Heavy",
+        }
+    }
+}
+
+/// Requests per second Zoom allows the whole account for a label.
+pub fn account_limit(plan: Plan, label: Label) -> f64 {
+    match (plan, label) {
+        (Plan::Free, Label::Light) => 4.0,
+        (Plan::Free, Label::Medium) => 2.0,
+        (Plan::Free, Label::Heavy) => 1.0,
+        (Plan::Pro, Label::Light) => 30.0,
+        (Plan::Pro, Label::Medium) => 20.0,
+        (Plan::Pro, Label::Heavy) => 10.0,
+        (Plan::Business, Label::Light) => 80.0,
+        (Plan::Business, Label::Medium) => 60.0,
+        (Plan::Business, Label::Heavy) => 40.0,
+    }
+}
+
+/// How much of the account's budget this client may use.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PacerConfig {
+    pub plan: Plan,
+    /// Share of the account's budget for Offboard as a whole (default 0.8: the rest is
+    /// left to the account's other apps).
+    pub budget_share: f64,
+    /// How many executors share Offboard's budget, each pacing itself.
+    pub executors: u32,
+}
+
+impl Default for PacerConfig {
+    fn default() -> Self {
+        PacerConfig { plan: Plan::Business, budget_share: 0.8, executors: 1 }
+    }
+}
+
+impl PacerConfig {
+    /// This client's steady rate for a label, in requests per second.
+    pub fn rate(&self, label: Label) -> f64 {
+        account_limit(self.plan, label) * self.budget_share.clamp(0.01, 1.0) / f64::from(self.executors.max(1))
+    }
+}
+
+/// What the caller should do before sending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pace {
+    /// Send now.
+    Go,
+    /// A slot is reserved; send after waiting this long.
+    Wait(Duration),
+    /// The label's daily cap is spent: no call until this instant.
+    Blocked { until: Instant },
+}
+
+/// The lowest a 429 can push the rate, as a share of the configured rate.
+const FLOOR_SHARE: f64 = 0.05;
+/// How fast the rate grows back after a cut: this share of the configured rate per second.
+const RECOVERY_SHARE_PER_SECOND: f64 = 0.1;
+/// How long a per-second 429 pauses its label.
+const THROTTLE_PAUSE: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Clone)]
+struct Bucket {
+    configured: f64,
+    rate: f64,
+    /// May go negative: each caller reserves the next free slot.
+    tokens: f64,
+    updated: Instant,
+    paused_until: Option<Instant>,
+    blocked_until: Option<Instant>,
+}
+
+impl Bucket {
+    fn new(rate: f64, now: Instant) -> Self {
+        Bucket { configured: rate, rate, tokens: 1.0, updated: now, paused_until: None, blocked_until: None }
+    }
+
+    fn advance(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
+        if elapsed <= 0.0 {
+            return;
+        }
+        let recovered = (self.rate + self.configured * RECOVERY_SHARE_PER_SECOND * elapsed).min(self.configured);
+        // Tokens accrue at the average of the old and new rate over the interval.
+        self.tokens = (self.tokens + elapsed * (self.rate + recovered) / 2.0).min(1.0);
+        self.rate = recovered;
+        self.updated = now;
+    }
+}
+
+/// Per-label token buckets for one client.
+#[derive(Debug, Clone)]
+pub struct Pacer {
+    config: PacerConfig,
+    buckets: HashMap<Label, Bucket>,
+}
+
+impl Pacer {
+    pub fn new(config: PacerConfig) -> Self {
+        Pacer { config, buckets: HashMap::new() }
+    }
+
+    pub fn config(&self) -> PacerConfig {
+        self.config
+    }
+
+    fn bucket(&mut self, label: Label, now: Instant) -> &mut Bucket {
+        let rate = self.config.rate(label);
+        let bucket = self.buckets.entry(label).or_insert_with(|| Bucket::new(rate, now));
+        bucket.advance(now);
+        bucket
+    }
+
+    /// Reserves the next slot for a call of `label` at `now`.
+    pub fn acquire(&mut self, label: Label, now: Instant) -> Pace {
+        let bucket = self.bucket(label, now);
+        if let Some(until) = bucket.blocked_until {
+            if until > now {
+                return Pace::Blocked { until };
+            }
+            bucket.blocked_until = None;
+        }
+        let pause = bucket.paused_until.filter(|&until| until > now).map_or(Duration::ZERO, |u| u - now);
+        bucket.tokens -= 1.0;
+        let debt = if bucket.tokens >= 0.0 { Duration::ZERO } else { Duration::from_secs_f64(-bucket.tokens / bucket.rate) };
+        let wait = pause + debt;
+        if wait.is_zero() {
+            Pace::Go
+        } else {
+            Pace::Wait(wait)
+        }
+    }
+
+    /// A per-second 429: halve the rate (not below the floor), pause the label.
+    pub fn throttled(&mut self, label: Label, now: Instant) {
+        let bucket = self.bucket(label, now);
+        bucket.rate = (bucket.rate / 2.0).max(bucket.configured * FLOOR_SHARE);
+        bucket.tokens = bucket.tokens.min(0.0);
+        bucket.paused_until = Some(now + THROTTLE_PAUSE);
+    }
+
+    /// A daily 429: no call of this label until `until`.
+    pub fn daily_limit(&mut self, label: Label, now: Instant, until: Instant) {
+        self.bucket(label, now).blocked_until = Some(until);
+    }
+
+    /// The label's current rate, in requests per second (for reports and tests).
+    pub fn current_rate(&mut self, label: Label, now: Instant) -> f64 {
+        self.bucket(label, now).rate
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pacer(plan: Plan, share: f64, executors: u32) -> Pacer {
+        Pacer::new(PacerConfig { plan, budget_share: share, executors })
+    }
+
+    /// Sends as fast as the pacer allows for `span`, returns the send instants.
+    fn drive(pacer: &mut Pacer, label: Label, start: Instant, span: Duration) -> Vec<Instant> {
+        let mut now = start;
+        let mut sent = Vec::new();
+        while now < start + span {
+            match pacer.acquire(label, now) {
+                Pace::Go => sent.push(now),
+                Pace::Wait(wait) => {
+                    now += wait;
+                    sent.push(now);
+                }
+                Pace::Blocked { until } => now = until,
+            }
+        }
+        sent
+    }
+
+    fn max_in_any_second(sent: &[Instant]) -> usize {
+        (0..sent.len())
+            .map(|i| sent[i..].iter().take_while(|&&t| t.duration_since(sent[i]) < Duration::from_secs(1)).count())
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn paces_at_the_share_of_the_plan_split_across_executors() {
+        let t0 = Instant::now();
+        let mut one = pacer(Plan::Business, 0.8, 1);
+        let sent = drive(&mut one, Label::Light, t0, Duration::from_secs(10));
+        assert!((sent.len() as f64 / 10.0 - 64.0).abs() < 1.0, "{} in 10 s", sent.len());
+        assert!(max_in_any_second(&sent) <= 65);
+
+        let mut quarter = pacer(Plan::Business, 0.8, 4);
+        let sent = drive(&mut quarter, Label::Light, t0, Duration::from_secs(10));
+        assert!((sent.len() as f64 / 10.0 - 16.0).abs() < 0.5, "{} in 10 s", sent.len());
+        assert_eq!(pacer(Plan::Pro, 1.0, 1).config().rate(Label::Medium), 20.0);
+    }
+
+    #[test]
+    fn a_429_halves_the_rate_pauses_and_then_recovers_gradually() {
+        let t0 = Instant::now();
+        let mut p = pacer(Plan::Business, 1.0, 1);
+        assert_eq!(p.acquire(Label::Light, t0), Pace::Go);
+        p.throttled(Label::Light, t0);
+        assert_eq!(p.current_rate(Label::Light, t0), 40.0);
+        match p.acquire(Label::Light, t0) {
+            Pace::Wait(wait) => assert!(wait >= Duration::from_secs(1), "{wait:?}"),
+            other => panic!("expected a wait, got {other:?}"),
+        }
+        // Recovery: 10% of 80/s per second, back to full after 5 s.
+        let rate = p.current_rate(Label::Light, t0 + Duration::from_secs(2));
+        assert!((rate - 56.0).abs() < 0.01, "{rate}");
+        assert_eq!(p.current_rate(Label::Light, t0 + Duration::from_secs(10)), 80.0);
+        // Repeated 429s never push it below the floor.
+        for _ in 0..20 {
+            p.throttled(Label::Light, t0 + Duration::from_secs(10));
+        }
+        assert_eq!(p.current_rate(Label::Light, t0 + Duration::from_secs(10)), 4.0);
+    }
+
+    #[test]
+    fn a_daily_limit_blocks_the_label_until_retry_after_and_only_that_label() {
+        let t0 = Instant::now();
+        let mut p = pacer(Plan::Free, 1.0, 1);
+        let until = t0 + Duration::from_secs(3600);
+        p.daily_limit(Label::Medium, t0, until);
+        assert_eq!(p.acquire(Label::Medium, t0 + Duration::from_secs(10)), Pace::Blocked { until });
+        assert_eq!(p.acquire(Label::Light, t0 + Duration::from_secs(10)), Pace::Go);
+        assert_eq!(p.acquire(Label::Medium, until), Pace::Go);
+    }
+
+    #[test]
+    fn plans_parse_from_their_names() {
+        assert_eq!("business+".parse::<Plan>(), Ok(Plan::Business));
+        assert_eq!("Pro".parse::<Plan>(), Ok(Plan::Pro));
+        assert!("gold".parse::<Plan>().is_err());
+    }
+}

@@ -1,0 +1,435 @@
+/**
+ * The Offboard stack: the bucket and its notifications, the planner and executor
+ * functions, the action queue and its dead-letter queue, the sweep schedule, the
+ * notification topic, alarms, and least-privilege IAM.
+ *
+ * Names that identify the bucket are computed (`<prefix>-<account>-<region>`), not read
+ * from the bucket resource, so the bucket can depend on the planner's invoke permission
+ * (S3 checks it when the notification is created) while the planner's policy names the
+ * bucket: no dependency cycle, and no custom resource to write the notification.
+ */
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledge, ignoreCfnLint, skipCheckov, wildcardResourceFinding } from './acknowledge';
+import { codeSource, functionCode } from './code';
+import { OffboardConfig } from './config';
+
+/** Prefixes under which a new object starts a planner run. */
+export const TRIGGER_PREFIXES = ['inbox/', 'hr/', 'approvals/'] as const;
+
+export interface OffboardStackProps extends StackProps {
+  readonly config: OffboardConfig;
+}
+
+export class OffboardStack extends Stack {
+  public readonly config: OffboardConfig;
+
+  constructor(scope: Construct, id: string, props: OffboardStackProps) {
+    super(scope, id, props);
+    const c = props.config;
+    this.config = c;
+
+    const bucketName = `${c.bucketNamePrefix}-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+    const bucketArn = `arn:${Aws.PARTITION}:s3:::${bucketName}`;
+    const objects = (prefix: string) => `${bucketArn}/${prefix}*`;
+
+    // ---------------------------------------------------------------- encryption key
+    // One customer-managed key for the data Offboard holds (rosters, HR files, backups,
+    // plans, results), its queues, topic, logs and function environments.
+    const key = new kms.Key(this, 'Key', {
+      description: 'Offboard: encrypts the data bucket, queues, topic, logs and function environments',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // CloudWatch alarms publish to the encrypted topic.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublishToTheEncryptedTopic',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'], // in a key policy, "*" is this key
+      }),
+    );
+    // CloudWatch Logs encrypts the functions' log groups, and only this account's.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchLogsEncryptsThisAccountsLogGroups',
+        principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
+        resources: ['*'], // in a key policy, "*" is this key
+        conditions: {
+          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*` },
+        },
+      }),
+    );
+
+    // ---------------------------------------------------------------- buckets
+    const accessLogs = new s3.Bucket(this, 'AccessLogBucket', {
+      bucketName: `${c.bucketNamePrefix}-logs-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
+      // S3 server access logs can only be delivered to a bucket encrypted with SSE-S3.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      lifecycleRules: [
+        {
+          id: 'expire-access-logs',
+          expiration: Duration.days(c.accessLogRetentionDays),
+          noncurrentVersionExpiration: Duration.days(1),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(accessLogs, 'AwsSolutions-S1', 'This bucket receives the data bucket\'s server access logs; logging it too would log the log deliveries themselves, without end.');
+    skipCheckov(accessLogs, 'CKV_AWS_18', 'This bucket receives the data bucket\'s server access logs; logging it too would log the log deliveries themselves, without end.');
+
+    const bucket = new s3.Bucket(this, 'DataBucket', {
+      bucketName,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: `${c.bucketNamePrefix}/`,
+      lifecycleRules: [
+        { id: 'expire-backups', prefix: 'backups/', expiration: Duration.days(c.backupRetentionDays) },
+        {
+          id: 'expire-noncurrent-versions',
+          noncurrentVersionExpiration: Duration.days(c.noncurrentVersionDays),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // ---------------------------------------------------------------- queues and topic
+    const actionsDlq = new sqs.Queue(this, 'ActionsDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(actionsDlq, 'AwsSolutions-SQS3', 'This queue is the dead-letter queue of the action queue; a dead-letter queue of its own would only move poison messages further from the alarm that watches this one.');
+
+    const actions = new sqs.Queue(this, 'ActionsQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      // A message stays hidden while up to six executor invocations could try it (AWS's guidance for SQS event sources).
+      visibilityTimeout: Duration.seconds(6 * c.executorTimeoutSeconds),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: actionsDlq, maxReceiveCount: c.maxReceiveCount },
+    });
+
+    const plannerFailures = new sqs.Queue(this, 'PlannerFailureQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(plannerFailures, 'AwsSolutions-SQS3', 'This queue is itself a dead-letter queue: it holds the S3 and schedule events the planner failed on after Lambda\'s and the scheduler\'s retries.');
+
+    const topic = new sns.Topic(this, 'NotificationTopic', {
+      displayName: 'Offboard run summaries and alarms',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    if (c.notificationEmail) topic.addSubscription(new subscriptions.EmailSubscription(c.notificationEmail));
+
+    // ---------------------------------------------------------------- functions
+    const secretParams = [c.zoomAccountIdParam, c.zoomClientIdParam, c.zoomClientSecretParam];
+    const parameterArn = (name: string) =>
+      `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter${name.startsWith('/') ? name : `/${name}`}`;
+    const parameterArns = secretParams.map(parameterArn);
+
+    const commonEnvironment: Record<string, string> = {
+      ZOOM_ACCOUNT_ID_PARAM: c.zoomAccountIdParam,
+      ZOOM_CLIENT_ID_PARAM: c.zoomClientIdParam,
+      ZOOM_CLIENT_SECRET_PARAM: c.zoomClientSecretParam,
+      OFFBOARD_BUCKET: bucketName,
+      OFFBOARD_TOPIC_ARN: topic.topicArn,
+      ZOOM_PLAN: c.zoomPlan,
+      OFFBOARD_BUDGET_SHARE: String(c.budgetShare),
+      OFFBOARD_EXECUTOR_CONCURRENCY: String(c.executorConcurrency),
+      ...(c.zoomApiUrl ? { ZOOM_API_URL: c.zoomApiUrl } : {}),
+      ...(c.zoomOauthUrl ? { ZOOM_OAUTH_URL: c.zoomOauthUrl } : {}),
+    };
+
+    const makeFunction = (
+      name: 'planner' | 'executor',
+      description: string,
+      settings: { memoryMb: number; timeoutSeconds: number; reserved: number; environment: Record<string, string>; deadLetterQueue?: sqs.IQueue },
+    ) => {
+      const logGroup = new logs.LogGroup(this, `${capitalize(name)}Logs`, {
+        retention: c.logRetentionDays as logs.RetentionDays,
+        encryptionKey: key,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      const role = new iam.Role(this, `${capitalize(name)}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `Offboard ${name}: only what the ${name} does (no AWS-managed policy)`,
+      });
+      const fn = new lambda.Function(this, capitalize(name), {
+        description,
+        runtime: lambda.Runtime.PROVIDED_AL2023,
+        architecture: lambda.Architecture.ARM_64,
+        handler: 'bootstrap',
+        code: functionCode(codeSource(c.lambdaDir, name, c.placeholderCode)),
+        memorySize: settings.memoryMb,
+        timeout: Duration.seconds(settings.timeoutSeconds),
+        reservedConcurrentExecutions: settings.reserved,
+        environment: settings.environment,
+        environmentEncryption: key,
+        role,
+        logGroup,
+        tracing: lambda.Tracing.ACTIVE,
+        deadLetterQueue: settings.deadLetterQueue,
+        retryAttempts: settings.deadLetterQueue ? 2 : undefined,
+      });
+      // Logs: this function's own log group only (its ARN, "log-group:NAME:*", covers its streams).
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'WriteOwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+      );
+      // Secrets: the three named SecureString parameters, nothing else in Parameter Store.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadZoomCredentialParameters',
+          actions: ['ssm:GetParameter', 'ssm:GetParameters'],
+          resources: parameterArns,
+        }),
+      );
+      const decrypt = ssmDecryptStatement(c.ssmKmsKeyArn, parameterArns);
+      role.addToPrincipalPolicy(decrypt);
+      if (!c.ssmKmsKeyArn) {
+        acknowledge(
+          role,
+          wildcardResourceFinding(this, decrypt.resources[0]),
+          'The parameters use the AWS-managed key aws/ssm, whose key id cannot be known at synth time without an account lookup. The statement is limited to kms:Decrypt, to keys of this account and region, to calls made through Parameter Store (kms:ViaService) and to the three named parameters (kms:EncryptionContext:PARAMETER_ARN). Set ssmKmsKeyArn to name one key instead.',
+        );
+      }
+      // The stack's key: S3 objects, SQS messages, the topic and the environment.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'UseTheStackKey',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [key.keyArn],
+        }),
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'PublishRunNotifications', actions: ['sns:Publish'], resources: [topic.topicArn] }),
+      );
+      // HeadObject on a missing key answers 404 (the ledger's "not written yet") only to a
+      // caller allowed s3:ListBucket; a 403 would be read as a failure.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'ListDataBucket', actions: ['s3:ListBucket'], resources: [bucketArn] }),
+      );
+
+      acknowledge(
+        role,
+        'AwsSolutions-IAM5[Resource::*]',
+        'Only X-Ray\'s xray:PutTraceSegments and xray:PutTelemetryRecords (added by Lambda active tracing) use "*": X-Ray supports no resource-level permissions for them.',
+      );
+      ignoreCfnLint(fn, 'W3005', 'CDK adds an explicit DependsOn on the function\'s role next to the GetAtt of its ARN; the duplicate is harmless and comes from aws-cdk-lib, not from this app.');
+      skipCheckov(fn, 'CKV_AWS_117', 'The function only calls Zoom\'s public API and AWS APIs and reaches no private resource; a VPC would add NAT gateways and cost without isolating anything.');
+      return { fn, role, logGroup };
+    };
+
+    const planner = makeFunction('planner', 'Offboard planner: roster, HR file, approval or sweep in; backup, plan and actions out', {
+      memoryMb: c.plannerMemoryMb,
+      timeoutSeconds: c.plannerTimeoutSeconds,
+      reserved: c.plannerConcurrency,
+      deadLetterQueue: plannerFailures,
+      environment: {
+        ...commonEnvironment,
+        OFFBOARD_QUEUE_URL: actions.queueUrl,
+        OFFBOARD_MAX_DESTRUCTIVE_ACTIONS: String(c.maxDestructiveActions),
+        OFFBOARD_MAX_DESTRUCTIVE_SHARE: String(c.maxDestructiveShare),
+        OFFBOARD_ALLOWED_DOMAINS: c.allowedDomains.join(','),
+        OFFBOARD_SWEEP_INACTIVE_DAYS: String(c.sweepInactiveDays),
+        OFFBOARD_SWEEP_ACTION: c.sweepAction,
+      },
+    });
+    const executor = makeFunction('executor', 'Offboard executor: one SQS batch of actions, paced Zoom calls, one recorded result per action', {
+      memoryMb: c.executorMemoryMb,
+      timeoutSeconds: c.executorTimeoutSeconds,
+      // At least N, so the event source's maximum concurrency N is never throttled by the function.
+      reserved: c.executorConcurrency,
+      environment: commonEnvironment,
+    });
+    skipCheckov(executor.fn, 'CKV_AWS_116', 'The executor is invoked synchronously by its SQS event source mapping, where a function DLQ never applies; failed messages go to the action queue\'s dead-letter queue by redrive (maxReceiveCount).');
+
+    // Planner: reads what starts a run and what it re-reads (held plans); writes backups and runs.
+    const plannerReads = [...TRIGGER_PREFIXES, 'runs/'];
+    const plannerWrites = ['backups/', 'runs/'];
+    planner.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ReadTriggersAndRuns', actions: ['s3:GetObject'], resources: plannerReads.map(objects) }),
+    );
+    planner.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'WriteBackupsAndRuns', actions: ['s3:PutObject'], resources: plannerWrites.map(objects) }),
+    );
+    planner.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'SendActions', actions: ['sqs:SendMessage'], resources: [actions.queueArn] }),
+    );
+    for (const prefix of new Set([...plannerReads, ...plannerWrites])) {
+      acknowledge(
+        planner.role,
+        wildcardResourceFinding(this, objects(prefix)),
+        `Object keys under ${prefix} are created at run time (file names, run ids); a key prefix can only be written as "${prefix}*". It is one of the prefixes the planner reads or writes.`,
+      );
+    }
+
+    // Executor: reads plans and writes results under runs/ only.
+    executor.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ReadAndWriteRuns', actions: ['s3:GetObject', 's3:PutObject'], resources: [objects('runs/')] }),
+    );
+    acknowledge(
+      executor.role,
+      wildcardResourceFinding(this, objects('runs/')),
+      'Object keys under runs/ are created at run time (run ids, action ids); a key prefix can only be written as "runs/*". It is the only prefix the executor uses.',
+    );
+    executor.fn.addEventSource(
+      new SqsEventSource(actions, {
+        batchSize: c.batchSize,
+        maxConcurrency: c.executorConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+
+    // S3 → planner, for each trigger prefix. The permission exists before the bucket's
+    // notification configuration, which S3 validates against it.
+    const s3Invoke = new lambda.CfnPermission(this, 'PlannerInvokeFromDataBucket', {
+      action: 'lambda:InvokeFunction',
+      functionName: planner.fn.functionArn,
+      principal: 's3.amazonaws.com',
+      sourceArn: bucketArn,
+      sourceAccount: Aws.ACCOUNT_ID,
+    });
+    const cfnBucket = bucket.node.defaultChild as s3.CfnBucket;
+    cfnBucket.notificationConfiguration = {
+      lambdaConfigurations: TRIGGER_PREFIXES.map((prefix) => ({
+        event: 's3:ObjectCreated:*',
+        function: planner.fn.functionArn,
+        filter: { s3Key: { rules: [{ name: 'prefix', value: prefix }] } },
+      })),
+    };
+    cfnBucket.addResourceDependency(s3Invoke, 'S3 validates the notification against the permission');
+
+    // ---------------------------------------------------------------- sweep schedule
+    const schedulerRole = new iam.Role(this, 'SweepSchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+      description: 'Offboard: lets EventBridge Scheduler start the daily sweep (invoke the planner only)',
+    });
+    schedulerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'InvokePlanner', actions: ['lambda:InvokeFunction'], resources: [planner.fn.functionArn] }),
+    );
+    schedulerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'DeadLetterUndeliveredSweeps', actions: ['sqs:SendMessage'], resources: [plannerFailures.queueArn] }),
+    );
+    schedulerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'EncryptDeadLetters', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [key.keyArn] }),
+    );
+    new scheduler.CfnSchedule(this, 'SweepSchedule', {
+      description: `Offboard inactive-user sweep: ${c.sweepAction} licensed users with no sign-in for ${c.sweepInactiveDays} days`,
+      scheduleExpression: c.sweepSchedule,
+      scheduleExpressionTimezone: c.sweepTimezone,
+      state: c.sweepEnabled ? 'ENABLED' : 'DISABLED',
+      flexibleTimeWindow: { mode: 'OFF' },
+      target: {
+        arn: planner.fn.functionArn,
+        roleArn: schedulerRole.roleArn,
+        input: JSON.stringify({
+          source: 'offboard.scheduler',
+          'detail-type': 'Offboard Sweep',
+          time: '<aws.scheduler.scheduled-time>',
+          detail: { kind: 'sweep', inactive_days: c.sweepInactiveDays, action: c.sweepAction },
+        }),
+        retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
+        deadLetterConfig: { arn: plannerFailures.queueArn },
+      },
+    });
+
+    // ---------------------------------------------------------------- alarms
+    const notify = new cwActions.SnsAction(topic);
+    const alarm = (id: string, description: string, metric: cloudwatch.IMetric) => {
+      const a = new cloudwatch.Alarm(this, id, {
+        alarmDescription: description,
+        metric,
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      a.addAlarmAction(notify);
+      return a;
+    };
+    const fiveMinutes = Duration.minutes(5);
+    alarm('ActionsDeadLetterAlarm', 'Offboard: an action message reached the dead-letter queue (an action with no recorded outcome)',
+      actionsDlq.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }));
+    alarm('PlannerFailuresAlarm', 'Offboard: the planner failed on an S3 or schedule event after retries',
+      plannerFailures.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }));
+    alarm('ExecutorErrorsAlarm', 'Offboard: the executor failed an invocation (a whole batch returned to the queue)',
+      executor.fn.metricErrors({ period: fiveMinutes, statistic: 'Sum' }));
+    alarm('ExecutorThrottlesAlarm', 'Offboard: the executor was throttled (reserved concurrency below the event source\'s maximum concurrency?)',
+      executor.fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }));
+    alarm('PlannerErrorsAlarm', 'Offboard: the planner failed an invocation',
+      planner.fn.metricErrors({ period: fiveMinutes, statistic: 'Sum' }));
+
+    // ---------------------------------------------------------------- outputs
+    new CfnOutput(this, 'BucketName', { value: bucketName, description: 'Upload rosters to s3://BUCKET/inbox/, HR files to hr/, approvals to approvals/' });
+    new CfnOutput(this, 'ActionQueueUrl', { value: actions.queueUrl });
+    new CfnOutput(this, 'ActionDeadLetterQueueUrl', { value: actionsDlq.queueUrl });
+    new CfnOutput(this, 'NotificationTopicArn', { value: topic.topicArn });
+    new CfnOutput(this, 'PlannerFunctionName', { value: planner.fn.functionName });
+    new CfnOutput(this, 'ExecutorFunctionName', { value: executor.fn.functionName });
+  }
+}
+
+/**
+ * kms:Decrypt for the SecureString parameters. With a customer-managed key named in the
+ * config: that key only. Without one (the AWS-managed key aws/ssm, whose id cannot be
+ * known at synth time without a lookup): any key of this account and region, but only
+ * when Parameter Store asks for it and only for the three parameters (SSM puts the
+ * parameter's ARN in the encryption context).
+ */
+function ssmDecryptStatement(ssmKmsKeyArn: string | undefined, parameterArns: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'DecryptZoomCredentialParameters',
+    actions: ['kms:Decrypt'],
+    resources: [ssmKmsKeyArn ?? `arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`],
+    conditions: {
+      StringEquals: {
+        'kms:ViaService': `ssm.${Aws.REGION}.amazonaws.com`,
+        'kms:EncryptionContext:PARAMETER_ARN': parameterArns,
+      },
+    },
+  });
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
