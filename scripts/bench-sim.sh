@@ -37,9 +37,11 @@ LUA
 
 run() { # name, extra wrk args...
   local name=$1; shift
-  local rps
-  rps=$(wrk -t1 -c64 -d10s -H "Authorization: Bearer $token" "$@" | awk '/Requests\/sec/ {printf "%.0f", $2}')
-  echo "| $name | $rps |"
+  local report rps non2xx
+  report=$(wrk -t1 -c64 -d10s -H "Authorization: Bearer $token" "$@")
+  rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$report")
+  non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$report")
+  echo "| $name | $rps | ${non2xx:-0} |"
 }
 
 date_line="$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -57,8 +59,8 @@ Target: at least 20,000 requests/s on this 2-core machine. Command: \`make bench
 release \`zoom-sim --users 10000 --rate-scale 0\`; wrk runs on the same two cores).
 Measured $date_line.
 
-| endpoint | requests/s |
-|---|---|
+| endpoint | requests/s | non-2xx answers |
+|---|---|---|
 $rows
 <!-- sim-throughput:end -->
 MD
