@@ -15,7 +15,7 @@ pub mod snapshot;
 
 pub use backup::backup_csv;
 pub use message::{ActionMessage, MESSAGE_SCHEMA_VERSION};
-pub use outcome::{classify_zoom_error, ActionResult, ErrorClass, Outcome};
+pub use outcome::{ActionResult, Outcome};
 pub use plan::{diff, Action, ActionKind, Plan, PlanBody, PlanCounts, SkipReason, SkippedRow};
 pub use roster::{parse_roster, Roster, RosterEntry, RosterError};
 pub use snapshot::{AccountUser, UserStatus};

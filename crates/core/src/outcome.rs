@@ -1,7 +1,6 @@
-//! Outcomes: how one action ended, decided from Zoom's HTTP status and error `code`.
-//!
-//! Zoom localizes its messages to the account's language, so nothing here ever looks at
-//! message text: the `code` decides, the message is only carried along for people.
+//! Outcomes: how one action ended. What a Zoom answer means is decided in `offboard-zoom`
+//! (by status, `code` and headers, never by the localized message); the pipeline turns
+//! that meaning into one of these, which is what the ledger records.
 
 use serde::{Deserialize, Serialize};
 
@@ -33,45 +32,6 @@ impl Outcome {
     }
 }
 
-/// What an error response means for the action that got it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ErrorClass {
-    /// Final: record this outcome.
-    Final(Outcome),
-    /// Try again later (429, 5xx, an expired token): the message goes back to the queue.
-    Transient { reason: String },
-}
-
-/// Classifies a Zoom error response by HTTP status and error `code`.
-pub fn classify_zoom_error(http_status: u16, code: Option<i64>) -> ErrorClass {
-    let not_allowed = |reason: &str| {
-        ErrorClass::Final(Outcome::NotAllowed {
-            http_status,
-            code: code.unwrap_or_default(),
-            reason: reason.to_string(),
-        })
-    };
-    match (http_status, code) {
-        (404, Some(1001)) => ErrorClass::Final(Outcome::AlreadyDone { http_status, code: 1001 }),
-        (429, _) => ErrorClass::Transient { reason: "rate limited (429)".into() },
-        (500..=599, _) => ErrorClass::Transient { reason: format!("Zoom server error ({http_status})") },
-        (401, _) | (_, Some(124)) => ErrorClass::Transient { reason: "access token rejected".into() },
-        (_, Some(1117)) => not_allowed("an admin user cannot be disassociated"),
-        (_, Some(1107)) => not_allowed("a user of a managed domain cannot be disassociated"),
-        (_, Some(200)) => {
-            not_allowed("Zoom does not allow this for this user (admin, owner, Zoom Rooms or outside the account)")
-        }
-        (_, Some(300)) => not_allowed("Zoom rejected the request as invalid for this user"),
-        (_, Some(1120)) => not_allowed("the user's invitation has expired"),
-        (_, Some(1000)) => not_allowed("the user is a Zoom Phone call-queue manager or auto-receptionist operator"),
-        _ => ErrorClass::Final(Outcome::Failed {
-            http_status,
-            code,
-            reason: format!("Zoom refused the request (HTTP {http_status})"),
-        }),
-    }
-}
-
 /// The result of one action, as written once to `runs/<run>/results/<action>.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionResult {
@@ -91,26 +51,6 @@ pub struct ActionResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn label(status: u16, code: Option<i64>) -> String {
-        match classify_zoom_error(status, code) {
-            ErrorClass::Final(outcome) => outcome.label().to_string(),
-            ErrorClass::Transient { .. } => "transient".to_string(),
-        }
-    }
-
-    #[test]
-    fn decides_by_code() {
-        assert_eq!(label(404, Some(1001)), "already_done");
-        for code in [1117, 1107, 200, 300, 1120, 1000] {
-            assert_eq!(label(400, Some(code)), "not_allowed", "code {code}");
-        }
-        assert_eq!(label(429, Some(429)), "transient");
-        assert_eq!(label(503, None), "transient");
-        assert_eq!(label(401, Some(124)), "transient");
-        assert_eq!(label(403, Some(4711)), "failed");
-        assert_eq!(label(404, Some(3001)), "failed");
-    }
 
     #[test]
     fn results_serialize_flat() {

@@ -40,7 +40,7 @@ impl Wiring {
         let credentials = load_credentials(&aws.ssm, &settings.secrets)
             .await
             .context("reading the Zoom app's credentials from SSM")?;
-        let zoom = Arc::new(ZoomClient::new(settings.zoom.clone(), credentials)?);
+        let zoom = Arc::new(ZoomClient::new(settings.zoom.clone(), credentials)?.with_pacing(settings.pacing));
         Ok(Wiring { settings, aws, zoom })
     }
 }

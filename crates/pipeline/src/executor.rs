@@ -3,9 +3,8 @@
 
 use std::sync::Arc;
 
-use offboard_core::outcome::ErrorClass;
-use offboard_core::{classify_zoom_error, ActionKind, ActionMessage, ActionResult, Outcome, MESSAGE_SCHEMA_VERSION};
-use offboard_zoom::{ZoomClient, ZoomError};
+use offboard_core::{ActionKind, ActionMessage, ActionResult, Outcome, MESSAGE_SCHEMA_VERSION};
+use offboard_zoom::{ErrorKind, ZoomClient, ZoomError};
 use tracing::Instrument;
 
 use crate::error::PipelineError;
@@ -71,10 +70,11 @@ impl Executor {
         };
         let (outcome, zoom_message) = match called {
             Ok(()) => (Outcome::Done, None),
-            Err(error) => match classify(&error) {
-                ErrorClass::Final(outcome) => (outcome, api_message(&error)),
-                ErrorClass::Transient { reason } => {
-                    tracing::warn!(%reason, "transient failure; the message will be redelivered");
+            Err(error) => match final_outcome(&error) {
+                Some(outcome) => (outcome, error.zoom_message().map(str::to_string)),
+                None => {
+                    let reason = error.to_string();
+                    tracing::warn!(%reason, "not finished; the message will be redelivered");
                     return Ok(Execution::Retry { reason });
                 }
             },
@@ -100,16 +100,19 @@ impl Executor {
     }
 }
 
-fn classify(error: &ZoomError) -> ErrorClass {
-    match error.status_and_code() {
-        Some((status, code)) => classify_zoom_error(status, code),
-        None => ErrorClass::Transient { reason: error.to_string() },
-    }
-}
-
-fn api_message(error: &ZoomError) -> Option<String> {
-    match error {
-        ZoomError::Api { message, .. } if !message.is_empty() => Some(message.clone()),
-        _ => None,
+/// The outcome to record for a failed call, or `None` when the action is not finished
+/// (throttled, transient, in progress elsewhere, or a credentials problem that no single
+/// action should be blamed for) and must be tried again.
+fn final_outcome(error: &ZoomError) -> Option<Outcome> {
+    let (http_status, code) = error.status_and_code().unwrap_or((0, None));
+    match error.kind() {
+        ErrorKind::AlreadyGone => Some(Outcome::AlreadyDone { http_status, code: code.unwrap_or_default() }),
+        ErrorKind::NotAllowed { code, reason } => {
+            Some(Outcome::NotAllowed { http_status, code, reason: reason.to_string() })
+        }
+        ErrorKind::Fatal if matches!(error, ZoomError::Api { .. }) => {
+            Some(Outcome::Failed { http_status, code, reason: error.to_string() })
+        }
+        ErrorKind::Fatal | ErrorKind::InProgress | ErrorKind::Throttled | ErrorKind::Transient => None,
     }
 }

@@ -1,6 +1,6 @@
 //! Settings read from the environment once per container.
 
-use offboard_zoom::Endpoints;
+use offboard_zoom::{Endpoints, PacerConfig, Plan};
 
 use crate::error::PipelineError;
 
@@ -20,11 +20,28 @@ pub struct Settings {
     pub bucket: Option<String>,
     /// The action queue (planner only).
     pub queue_url: Option<String>,
+    /// How fast to call Zoom: plan, Offboard's share of the account's budget, executors.
+    pub pacing: PacerConfig,
+}
+
+/// Parses an optional variable, naming it when its value does not parse.
+fn parsed<T: std::str::FromStr>(name: &str, value: Option<String>, default: T) -> Result<T, PipelineError>
+where
+    T::Err: std::fmt::Display,
+{
+    match value {
+        None => Ok(default),
+        Some(text) => text
+            .parse()
+            .map_err(|e| PipelineError::Config(format!("environment variable {name}={text:?} is not valid: {e}"))),
+    }
 }
 
 impl Settings {
     /// Reads `ZOOM_API_URL`, `ZOOM_OAUTH_URL` (defaults: Zoom's own), the
-    /// `ZOOM_*_PARAM` parameter names, `OFFBOARD_BUCKET` and `OFFBOARD_QUEUE_URL`.
+    /// `ZOOM_*_PARAM` parameter names, `OFFBOARD_BUCKET`, `OFFBOARD_QUEUE_URL`, and the
+    /// pacing: `ZOOM_PLAN` (free, pro, business; default business), `OFFBOARD_BUDGET_SHARE`
+    /// (default 0.8) and `OFFBOARD_EXECUTOR_CONCURRENCY` (default 1).
     pub fn from_env() -> Result<Settings, PipelineError> {
         let defaults = Endpoints::default();
         let optional = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -43,6 +60,11 @@ impl Settings {
             },
             bucket: optional("OFFBOARD_BUCKET"),
             queue_url: optional("OFFBOARD_QUEUE_URL"),
+            pacing: PacerConfig {
+                plan: parsed("ZOOM_PLAN", optional("ZOOM_PLAN"), Plan::Business)?,
+                budget_share: parsed("OFFBOARD_BUDGET_SHARE", optional("OFFBOARD_BUDGET_SHARE"), 0.8)?,
+                executors: parsed("OFFBOARD_EXECUTOR_CONCURRENCY", optional("OFFBOARD_EXECUTOR_CONCURRENCY"), 1)?,
+            },
         })
     }
 

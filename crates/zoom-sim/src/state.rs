@@ -606,13 +606,14 @@ impl SimState {
 
     /// Runs a state change on the user named by `user_id` and logs the call: always when
     /// it fails, and when it succeeds unless `log_success` is false (a removal logs its
-    /// success when it completes).
+    /// success when it completes). `change` says whether anything changed: a repeated
+    /// deactivation answers 204 but is logged as not applied.
     fn logged(
         &mut self,
         op: &str,
         user_id: &str,
         log_success: bool,
-        change: impl FnOnce(&mut SimState, usize) -> Result<(), ApiError>,
+        change: impl FnOnce(&mut SimState, usize) -> Result<bool, ApiError>,
     ) -> Result<(), ApiError> {
         let index = self.position(user_id);
         let (key, email) = match &index {
@@ -626,10 +627,19 @@ impl SimState {
                 change(self, i)
             }
         });
-        if result.is_err() || log_success {
-            self.push_operation(op, key, email, &result);
+        match result {
+            Ok(true) if log_success => self.push_operation(op, key, email, &Ok(())),
+            Ok(false) => {
+                self.push_operation(op, key, email, &Ok(()));
+                if let Some(last) = self.operations.last_mut() {
+                    last.applied = false;
+                    last.outcome = "204 (no change)".to_string();
+                }
+            }
+            Ok(true) => {}
+            Err(ref error) => self.push_operation(op, key, email, &Err(error.clone())),
         }
-        result
+        result.map(drop)
     }
 
     /// `PUT /users/{userId}/status`.
@@ -651,6 +661,9 @@ impl SimState {
                 return Err(sim.err(400, 300, Msg::UpcomingEvents));
             }
             let from = user.status;
+            if from == target {
+                return Ok(false);
+            }
             sim.by_status.entry(from).or_default().remove(&index);
             sim.by_status.entry(target).or_default().insert(index);
             let user = sim.user_mut(index);
@@ -658,7 +671,7 @@ impl SimState {
                 user.user_type = 1; // deactivation removes the user's licenses
             }
             user.status = target;
-            Ok(())
+            Ok(true)
         })
     }
 
@@ -676,8 +689,9 @@ impl SimState {
             if user.events_owner && user_type == 1 {
                 return Err(sim.err(400, 300, Msg::UpcomingEvents));
             }
+            let changed = sim.user(index).user_type != user_type;
             sim.user_mut(index).user_type = user_type;
-            Ok(())
+            Ok(changed)
         })
     }
 
@@ -687,7 +701,7 @@ impl SimState {
             if sim.user(index).status == Status::Pending {
                 return Err(sim.err(400, 1000, Msg::PendingSettings));
             }
-            Ok(())
+            Ok(true)
         })
     }
 
@@ -731,7 +745,7 @@ impl SimState {
             }
             sim.in_flight_removals.insert(index);
             claimed = Some(index);
-            Ok(())
+            Ok(true)
         })?;
         claimed.ok_or_else(|| self.err(400, 300, Msg::Validation))
     }

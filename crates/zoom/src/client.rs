@@ -1,17 +1,32 @@
-//! The client: one `reqwest` connection pool, one cached token, the calls Offboard makes.
+//! The client: one connection pool, one cached token, one pacer, the calls Offboard makes.
+//!
+//! Every call goes through [`ZoomClient::call`]: wait for the pacer, send with a bearer
+//! token, and decide from the answer: success; a rejected token (refresh once, resend);
+//! a per-second 429 (slow down, resend); a daily 429 (stop the label until Zoom's
+//! `Retry-After`, and say so); a 5xx or a dropped connection (back off with jitter and
+//! resend until the call's deadline); anything else is the caller's to classify.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex as SyncMutex;
 use std::time::{Duration, Instant};
 
+use backon::BackoffBuilder;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde::Deserialize;
 use serde_json::json;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 use tokio::sync::Mutex;
 
 use crate::auth::{CachedToken, Credentials, TokenErrorBody, TokenResponse};
 use crate::error::ZoomError;
-use crate::model::{ErrorBody, User, UserPage, UserStatus};
+use crate::model::{DeleteAction, DeleteOptions, ErrorBody, Summary, User, UserDetail, UserPage, UserStatus};
+use crate::pacer::{Label, Pace, Pacer, PacerConfig};
 
 /// Users per page when listing: FACTS.md advises at most 300 for safety.
 pub const DEFAULT_PAGE_SIZE: u32 = 300;
+/// How long one call may take, retries and waits included.
+pub const DEFAULT_CALL_DEADLINE: Duration = Duration::from_secs(60);
 
 /// Where Zoom is: the API base and the token URL.
 #[derive(Debug, Clone)]
@@ -38,7 +53,11 @@ pub struct ZoomClient {
     credentials: Credentials,
     /// Held across a refresh, so concurrent callers wait for one token request.
     token: Mutex<Option<CachedToken>>,
+    pacer: SyncMutex<Pacer>,
+    /// Zoom's `Retry-After` per label blocked by a daily 429, to say when calls resume.
+    daily_blocks: SyncMutex<HashMap<Label, String>>,
     page_size: u32,
+    call_deadline: Duration,
 }
 
 impl ZoomClient {
@@ -46,6 +65,7 @@ impl ZoomClient {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .connect_timeout(Duration::from_secs(5))
+            .pool_max_idle_per_host(64)
             .user_agent(concat!("offboard/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(ZoomError::transport)?;
@@ -57,7 +77,10 @@ impl ZoomClient {
             },
             credentials,
             token: Mutex::new(None),
+            pacer: SyncMutex::new(Pacer::new(PacerConfig::default())),
+            daily_blocks: SyncMutex::new(HashMap::new()),
             page_size: DEFAULT_PAGE_SIZE,
+            call_deadline: DEFAULT_CALL_DEADLINE,
         })
     }
 
@@ -67,7 +90,26 @@ impl ZoomClient {
         self
     }
 
-    /// Every user of the account: active, inactive and pending, each status paged through.
+    /// Paces calls at this share of the account's budget.
+    pub fn with_pacing(self, config: PacerConfig) -> Self {
+        *lock(&self.pacer) = Pacer::new(config);
+        self
+    }
+
+    /// How long one call may take, retries and waits included.
+    pub fn with_call_deadline(mut self, deadline: Duration) -> Self {
+        self.call_deadline = deadline;
+        self
+    }
+
+    pub fn pacing(&self) -> PacerConfig {
+        lock(&self.pacer).config()
+    }
+
+    // ---- listing -----------------------------------------------------------------------
+
+    /// Every user of the account: active, inactive and pending, one pager per status
+    /// running concurrently.
     pub async fn list_all_users(&self) -> Result<Vec<User>, ZoomError> {
         let (active, inactive, pending) = tokio::try_join!(
             self.list_users(UserStatus::Active),
@@ -77,9 +119,19 @@ impl ZoomClient {
         Ok(active.into_iter().chain(inactive).chain(pending).collect())
     }
 
-    /// Every user of one status, following `next_page_token` to the end.
+    /// Every user of one status.
     pub async fn list_users(&self, status: UserStatus) -> Result<Vec<User>, ZoomError> {
         let mut users = Vec::new();
+        self.for_each_page(status, |page| users.extend(page)).await?;
+        Ok(users)
+    }
+
+    /// Hands every page of one status to `on_page` as it arrives, so a caller can stream
+    /// the account without holding it. When Zoom refuses an expired `next_page_token`
+    /// (400/300), the status is listed again from the start and users already handed
+    /// over are skipped.
+    pub async fn for_each_page(&self, status: UserStatus, mut on_page: impl FnMut(Vec<User>)) -> Result<(), ZoomError> {
+        let mut seen: HashSet<String> = HashSet::new();
         let mut page_token = String::new();
         loop {
             let page_size = self.page_size.to_string();
@@ -87,49 +139,226 @@ impl ZoomClient {
             if !page_token.is_empty() {
                 query.push(("next_page_token", page_token.as_str()));
             }
-            let response = self.call(Method::GET, "/users", |r| r.query(&query)).await?;
-            let page: UserPage = decode(response).await?;
-            users.extend(page.users.into_iter().map(|mut u| {
-                u.status = status;
-                u
-            }));
+            let page: UserPage = match self.call(Label::Medium, Method::GET, "/users", |r| r.query(&query)).await {
+                Ok(response) => decode(response).await?,
+                Err(error) if !page_token.is_empty() && error.status_and_code() == Some((400, Some(300))) => {
+                    tracing::warn!(status = status.as_str(), "page token expired; listing the status again");
+                    page_token.clear();
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
+            let fresh: Vec<User> = page
+                .users
+                .into_iter()
+                .filter(|u| seen.insert(u.email.to_lowercase()))
+                .map(|mut u| {
+                    u.status = status;
+                    u
+                })
+                .collect();
+            on_page(fresh);
             match page.next_page_token.filter(|t| !t.is_empty()) {
                 Some(next) => page_token = next,
-                None => return Ok(users),
+                None => return Ok(()),
             }
         }
     }
 
-    /// `PUT /users/{userId}/status {"action":"deactivate"}`.
-    pub async fn deactivate(&self, user_id: &str) -> Result<(), ZoomError> {
-        let path = format!("/users/{}/status", path_segment(user_id));
-        self.call(Method::PUT, &path, |r| r.json(&json!({"action": "deactivate"}))).await.map(drop)
+    /// `GET /users/summary`.
+    pub async fn summary(&self) -> Result<Summary, ZoomError> {
+        decode(self.call(Label::Medium, Method::GET, "/users/summary", |r| r).await?).await
     }
 
-    /// Sends a request with a bearer token. When Zoom rejects the token (401), the token
-    /// is replaced and the request sent once more.
+    // ---- one user ------------------------------------------------------------------------
+
+    /// `GET /users/{userId}`, by id or email.
+    pub async fn get_user(&self, user_id: &str) -> Result<UserDetail, ZoomError> {
+        let path = format!("/users/{}", path_segment(user_id));
+        decode(self.call(Label::Light, Method::GET, &path, |r| r).await?).await
+    }
+
+    /// `PUT /users/{userId}/status {"action":"deactivate"}`.
+    pub async fn deactivate(&self, user_id: &str) -> Result<(), ZoomError> {
+        self.set_status(user_id, "deactivate").await
+    }
+
+    /// `PUT /users/{userId}/status {"action":"activate"}`: the undo of a deactivation.
+    pub async fn activate(&self, user_id: &str) -> Result<(), ZoomError> {
+        self.set_status(user_id, "activate").await
+    }
+
+    async fn set_status(&self, user_id: &str, action: &str) -> Result<(), ZoomError> {
+        let path = format!("/users/{}/status", path_segment(user_id));
+        self.call(Label::Light, Method::PUT, &path, |r| r.json(&json!({ "action": action }))).await.map(drop)
+    }
+
+    /// `DELETE /users/{userId}` with `action` and the transfer options.
+    pub async fn delete(&self, user_id: &str, options: &DeleteOptions) -> Result<(), ZoomError> {
+        let path = format!("/users/{}", path_segment(user_id));
+        let mut query: Vec<(&str, String)> = vec![(
+            "action",
+            match options.action {
+                DeleteAction::Disassociate => "disassociate".to_string(),
+                DeleteAction::Delete => "delete".to_string(),
+            },
+        )];
+        if let Some(email) = &options.transfer_email {
+            query.push(("transfer_email", email.clone()));
+            for (name, on) in [
+                ("transfer_meeting", options.transfer_meeting),
+                ("transfer_webinar", options.transfer_webinar),
+                ("transfer_recording", options.transfer_recording),
+                ("transfer_whiteboard", options.transfer_whiteboard),
+            ] {
+                query.push((name, on.to_string()));
+            }
+        }
+        self.call(Label::Light, Method::DELETE, &path, |r| r.query(&query)).await.map(drop)
+    }
+
+    /// `PATCH /users/{userId} {"type":1}`: down to Basic, releasing the license.
+    pub async fn downgrade_to_basic(&self, user_id: &str) -> Result<(), ZoomError> {
+        let path = format!("/users/{}", path_segment(user_id));
+        self.call(Label::Light, Method::PATCH, &path, |r| r.json(&json!({ "type": 1 }))).await.map(drop)
+    }
+
+    /// `DELETE /users/{userId}/token`: signs the user out of every Zoom session (SSO).
+    pub async fn revoke_sso_token(&self, user_id: &str) -> Result<(), ZoomError> {
+        let path = format!("/users/{}/token", path_segment(user_id));
+        self.call(Label::Light, Method::DELETE, &path, |r| r).await.map(drop)
+    }
+
+    /// How many upcoming meetings the user hosts (`GET /users/{userId}/meetings?type=upcoming`).
+    pub async fn upcoming_meetings(&self, user_id: &str) -> Result<u64, ZoomError> {
+        let path = format!("/users/{}/meetings", path_segment(user_id));
+        let page: Counted = decode(
+            self.call(Label::Medium, Method::GET, &path, |r| r.query(&[("type", "upcoming"), ("page_size", "30")]))
+                .await?,
+        )
+        .await?;
+        Ok(page.total_records)
+    }
+
+    /// How many cloud recordings the user has between `from` and `to` (`yyyy-mm-dd`).
+    pub async fn cloud_recordings(&self, user_id: &str, from: &str, to: &str) -> Result<u64, ZoomError> {
+        let path = format!("/users/{}/recordings", path_segment(user_id));
+        let page: Counted = decode(
+            self.call(Label::Medium, Method::GET, &path, |r| {
+                r.query(&[("from", from), ("to", to), ("page_size", "30")])
+            })
+            .await?,
+        )
+        .await?;
+        Ok(page.total_records)
+    }
+
+    // ---- the call loop -------------------------------------------------------------------
+
+    /// Sends one request of `label`: paced, with a token, retried as the module doc says.
     async fn call(
         &self,
+        label: Label,
         method: Method,
         path: &str,
         build: impl Fn(RequestBuilder) -> RequestBuilder,
     ) -> Result<Response, ZoomError> {
         let url = format!("{}{}", self.endpoints.api_base, path);
+        let deadline = Instant::now() + self.call_deadline;
+        let mut backoff = backon::ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(100))
+            .with_max_delay(Duration::from_secs(5))
+            .with_jitter()
+            .without_max_times()
+            .build();
         let mut retried_auth = false;
         loop {
-            let token = self.access_token().await?;
-            let request = build(self.http.request(method.clone(), &url)).bearer_auth(&token);
-            let response = request.send().await.map_err(ZoomError::transport)?;
-            if response.status() == StatusCode::UNAUTHORIZED && !retried_auth {
+            let retry_after_backoff = |failure: ZoomError, backoff: &mut backon::ExponentialBackoff| {
+                let delay = backoff.next().unwrap_or(Duration::from_secs(5));
+                if Instant::now() + delay >= deadline {
+                    Err(failure)
+                } else {
+                    Ok(delay)
+                }
+            };
+            self.pace(label).await?;
+            let token = match self.access_token().await {
+                Ok(token) => token,
+                Err(error) if error.kind() == crate::ErrorKind::Transient => {
+                    let delay = retry_after_backoff(error, &mut backoff)?;
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
+            let sent = build(self.http.request(method.clone(), &url)).bearer_auth(&token).send().await;
+            let response = match sent {
+                Ok(response) => response,
+                Err(error) => {
+                    let delay = retry_after_backoff(ZoomError::transport(error), &mut backoff)?;
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+            };
+            let status = response.status();
+            if status.is_success() {
+                return Ok(response);
+            }
+            if status == StatusCode::UNAUTHORIZED && !retried_auth {
                 retried_auth = true;
                 self.forget_token(&token).await;
                 continue;
             }
-            if response.status().is_success() {
-                return Ok(response);
+            let (error, retry_after) = api_error(response).await;
+            match &error {
+                ZoomError::Api { rate_limit_type: Some(kind), .. } if status == StatusCode::TOO_MANY_REQUESTS => {
+                    if kind.eq_ignore_ascii_case("Daily-limit") {
+                        return Err(self.block_for_the_day(label, retry_after));
+                    }
+                    lock(&self.pacer).throttled(label, Instant::now());
+                    if Instant::now() >= deadline {
+                        return Err(error);
+                    }
+                }
+                _ if status.is_server_error() => {
+                    let delay = retry_after_backoff(error, &mut backoff)?;
+                    tokio::time::sleep(delay).await;
+                }
+                _ => return Err(error),
             }
-            return Err(api_error(response).await);
         }
+    }
+
+    /// Waits for the pacer's slot; fails at once when the label is blocked for the day.
+    async fn pace(&self, label: Label) -> Result<(), ZoomError> {
+        let pace = lock(&self.pacer).acquire(label, Instant::now());
+        match pace {
+            Pace::Go => Ok(()),
+            Pace::Wait(wait) => {
+                tokio::time::sleep(wait).await;
+                Ok(())
+            }
+            Pace::Blocked { .. } => {
+                let retry_after = lock(&self.daily_blocks).get(&label).cloned().unwrap_or_default();
+                Err(ZoomError::DailyLimit { label: label.as_str(), retry_after })
+            }
+        }
+    }
+
+    /// A daily 429: no call of `label` until Zoom's `Retry-After` (an ISO-8601 date; an
+    /// hour when Zoom sends none or an unreadable one).
+    fn block_for_the_day(&self, label: Label, retry_after: Option<String>) -> ZoomError {
+        let now = Instant::now();
+        let wait = retry_after
+            .as_deref()
+            .and_then(|text| OffsetDateTime::parse(text, &Rfc3339).ok())
+            .map(|at| (at - OffsetDateTime::now_utc()).max(time::Duration::ZERO))
+            .map_or(Duration::from_secs(3600), |d| Duration::from_secs_f64(d.as_seconds_f64()));
+        let retry_after = retry_after.unwrap_or_else(|| "in an hour (no Retry-After)".to_string());
+        lock(&self.pacer).daily_limit(label, now, now + wait);
+        lock(&self.daily_blocks).insert(label, retry_after.clone());
+        tracing::warn!(label = label.as_str(), %retry_after, "Zoom's daily rate limit reached; calls of this label stop");
+        ZoomError::DailyLimit { label: label.as_str(), retry_after }
     }
 
     async fn access_token(&self) -> Result<String, ZoomError> {
@@ -170,6 +399,16 @@ impl ZoomClient {
     }
 }
 
+#[derive(Deserialize)]
+struct Counted {
+    #[serde(default)]
+    total_records: u64,
+}
+
+fn lock<T>(mutex: &SyncMutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn path_segment(user_id: &str) -> String {
     // Emails are valid user ids; keep `/`, `?` and `#` out of the path.
     user_id.replace('%', "%25").replace('/', "%2F").replace('?', "%3F").replace('#', "%23")
@@ -179,11 +418,16 @@ async fn decode<T: serde::de::DeserializeOwned>(response: Response) -> Result<T,
     response.json().await.map_err(|e| ZoomError::Decode(e.without_url().to_string()))
 }
 
-async fn api_error(response: Response) -> ZoomError {
+/// The error of a non-2xx answer, and its `Retry-After` header.
+async fn api_error(response: Response) -> (ZoomError, Option<String>) {
     let http_status = response.status().as_u16();
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let rate_limit_type = header("x-ratelimit-type");
+    let retry_after = header("retry-after");
     let body = response.bytes().await.unwrap_or_default();
-    match serde_json::from_slice::<ErrorBody>(&body) {
-        Ok(ErrorBody { code, message }) => ZoomError::Api { http_status, code, message },
-        Err(_) => ZoomError::Api { http_status, code: None, message: String::new() },
-    }
+    let (code, message) = match serde_json::from_slice::<ErrorBody>(&body) {
+        Ok(ErrorBody { code, message }) => (code, message),
+        Err(_) => (None, String::new()),
+    };
+    (ZoomError::Api { http_status, code, message, rate_limit_type }, retry_after)
 }

@@ -67,3 +67,58 @@ pub(crate) struct ErrorBody {
     #[serde(default)]
     pub message: String,
 }
+
+/// A user as `GET /users/{userId}` shows it: what Offboard checks before it acts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDetail {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub email: String,
+    #[serde(rename = "type", default)]
+    pub user_type: u8,
+    #[serde(default)]
+    pub status: Option<UserStatus>,
+    #[serde(default)]
+    pub role_id: Option<String>,
+    /// `Owner`, `Admin`, `Member` or a custom role's name: how owners and admins are known.
+    #[serde(default)]
+    pub role_name: Option<String>,
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+/// `GET /users/summary`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Summary {
+    pub licensed_users_count: u64,
+    pub basic_users_count: u64,
+    pub on_prem_users_count: u64,
+    pub room_users_count: u64,
+    pub pending_users_count: u64,
+    pub join_only_users_count: u64,
+    pub total_users_count: u64,
+}
+
+/// `action` of `DELETE /users/{userId}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum DeleteAction {
+    /// Unlink: the user keeps a free Basic account of their own. Zoom's default.
+    #[default]
+    Disassociate,
+    /// Remove the user and their data for good.
+    Delete,
+}
+
+/// What `DELETE /users/{userId}` does with the user's things.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct DeleteOptions {
+    pub action: DeleteAction,
+    /// Who receives the user's meetings, webinars, recordings and whiteboards.
+    pub transfer_email: Option<String>,
+    pub transfer_meeting: bool,
+    pub transfer_webinar: bool,
+    pub transfer_recording: bool,
+    pub transfer_whiteboard: bool,
+}

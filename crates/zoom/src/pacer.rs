@@ -116,11 +116,21 @@ struct Bucket {
     updated: Instant,
     paused_until: Option<Instant>,
     blocked_until: Option<Instant>,
+    /// When the rate was last cut: the 429s of one burst count as one signal.
+    last_cut: Option<Instant>,
 }
 
 impl Bucket {
     fn new(rate: f64, now: Instant) -> Self {
-        Bucket { configured: rate, rate, tokens: 1.0, updated: now, paused_until: None, blocked_until: None }
+        Bucket {
+            configured: rate,
+            rate,
+            tokens: 1.0,
+            updated: now,
+            paused_until: None,
+            blocked_until: None,
+            last_cut: None,
+        }
     }
 
     fn advance(&mut self, now: Instant) {
@@ -170,7 +180,8 @@ impl Pacer {
         }
         let pause = bucket.paused_until.filter(|&until| until > now).map_or(Duration::ZERO, |u| u - now);
         bucket.tokens -= 1.0;
-        let debt = if bucket.tokens >= 0.0 { Duration::ZERO } else { Duration::from_secs_f64(-bucket.tokens / bucket.rate) };
+        let debt =
+            if bucket.tokens >= 0.0 { Duration::ZERO } else { Duration::from_secs_f64(-bucket.tokens / bucket.rate) };
         let wait = pause + debt;
         if wait.is_zero() {
             Pace::Go
@@ -179,9 +190,15 @@ impl Pacer {
         }
     }
 
-    /// A per-second 429: halve the rate (not below the floor), pause the label.
+    /// A per-second 429: halve the rate (not below the floor) and pause the label. The
+    /// 429s that answer requests already in flight within the pause are the same signal
+    /// and do not cut again, or one burst would drive the rate to the floor.
     pub fn throttled(&mut self, label: Label, now: Instant) {
         let bucket = self.bucket(label, now);
+        if bucket.last_cut.is_some_and(|at| now.saturating_duration_since(at) < THROTTLE_PAUSE) {
+            return;
+        }
+        bucket.last_cut = Some(now);
         bucket.rate = (bucket.rate / 2.0).max(bucket.configured * FLOOR_SHARE);
         bucket.tokens = bucket.tokens.min(0.0);
         bucket.paused_until = Some(now + THROTTLE_PAUSE);
@@ -259,11 +276,18 @@ mod tests {
         let rate = p.current_rate(Label::Light, t0 + Duration::from_secs(2));
         assert!((rate - 56.0).abs() < 0.01, "{rate}");
         assert_eq!(p.current_rate(Label::Light, t0 + Duration::from_secs(10)), 80.0);
-        // Repeated 429s never push it below the floor.
-        for _ in 0..20 {
-            p.throttled(Label::Light, t0 + Duration::from_secs(10));
+        // A burst of 429s is one signal; repeated bursts never push it below the floor.
+        let burst = t0 + Duration::from_secs(10);
+        for i in 0..20 {
+            p.throttled(Label::Light, burst + Duration::from_millis(i));
         }
-        assert_eq!(p.current_rate(Label::Light, t0 + Duration::from_secs(10)), 4.0);
+        let rate = p.current_rate(Label::Light, burst + Duration::from_millis(20));
+        assert!((rate - 40.0).abs() < 0.5, "{rate}");
+        for i in 1..30 {
+            p.throttled(Label::Light, burst + Duration::from_secs(i));
+        }
+        let rate = p.current_rate(Label::Light, burst + Duration::from_secs(29));
+        assert!((4.0..=9.0).contains(&rate), "a 429 every second settles low, never below the floor: {rate}");
     }
 
     #[test]
