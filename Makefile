@@ -38,6 +38,7 @@ lint: ## cargo fmt --check and clippy with warnings as errors
 
 bench: build ## Benchmarks; figures go into BENCHMARKS.md
 	bash scripts/bench-sim.sh
+	./target/release/client-bench
 
 deploy: ## Build the arm64 Lambda zips and deploy the stack with CDK (needs AWS credentials)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check ziglang

@@ -165,6 +165,13 @@ impl ZoomClient {
         }
     }
 
+    /// How many users of `status` the account has (`total_records` of a one-user page).
+    pub async fn total_records(&self, status: UserStatus) -> Result<u64, ZoomError> {
+        let query = [("status", status.as_str()), ("page_size", "1")];
+        let page: Counted = decode(self.call(Label::Medium, Method::GET, "/users", |r| r.query(&query)).await?).await?;
+        Ok(page.total_records)
+    }
+
     /// `GET /users/summary`.
     pub async fn summary(&self) -> Result<Summary, ZoomError> {
         decode(self.call(Label::Medium, Method::GET, "/users/summary", |r| r).await?).await
