@@ -395,6 +395,12 @@ impl SimState {
         faults
     }
 
+    /// How many access tokens the simulator has issued that are still valid.
+    pub fn live_tokens(&self) -> usize {
+        let now = self.now();
+        self.tokens.values().filter(|t| t.expires > now).count()
+    }
+
     /// Every live token stops working at once.
     pub fn invalidate_tokens(&mut self) {
         self.tokens.clear();

@@ -276,3 +276,19 @@ async fn a_daily_429_stops_the_label_until_retry_after_and_says_so() {
     // Light calls are not blocked.
     client.get_user(&plain_members(&sim, zoom_sim::Status::Active)[0]).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_callers_share_one_token_request() {
+    let sim = start(100).await;
+    let client = std::sync::Arc::new(client_for(&sim, "sim-secret"));
+    let ids = plain_members(&sim, zoom_sim::Status::Active);
+    let mut calls = tokio::task::JoinSet::new();
+    for id in ids.into_iter().take(20) {
+        let client = client.clone();
+        calls.spawn(async move { client.get_user(&id).await.map(drop) });
+    }
+    while let Some(done) = calls.join_next().await {
+        done.unwrap().unwrap();
+    }
+    assert_eq!(sim.with_state(|s| s.live_tokens()), 1, "twenty concurrent first calls, one token request");
+}
