@@ -7,9 +7,9 @@ use offboard_core::{ActionKind, ActionMessage, ActionResult, Outcome, MESSAGE_SC
 use offboard_zoom::{ErrorKind, ZoomClient, ZoomError};
 use tracing::Instrument;
 
+use crate::clock::now_rfc3339;
 use crate::error::PipelineError;
 use crate::keys;
-use crate::planner::now_rfc3339;
 use crate::store::{PutOnce, Store};
 
 /// What became of one message.

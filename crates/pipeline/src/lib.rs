@@ -9,6 +9,7 @@
 //! The Lambda binaries are thin mains over it.
 
 pub mod aws;
+pub mod clock;
 pub mod error;
 pub mod executor;
 pub mod keys;

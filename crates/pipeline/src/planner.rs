@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use tracing::Instrument;
 
+use crate::clock::now_rfc3339;
 use crate::error::PipelineError;
 use crate::keys;
 use crate::queue::ActionQueue;
@@ -140,14 +141,6 @@ pub fn run_id_for(bucket: &str, key: &str, etag: &str, last_modified: i64) -> St
     let digest = Sha256::digest(format!("{bucket}\0{key}\0{etag}").as_bytes());
     let short: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
     format!("{stamp}-{short}")
-}
-
-pub(crate) fn now_rfc3339() -> String {
-    OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
 }
 
 fn account_user(user: offboard_zoom::User) -> AccountUser {

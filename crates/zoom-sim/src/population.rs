@@ -155,8 +155,12 @@ pub fn generate(count: usize, seed: u64, domain: &str) -> Vec<SimUser> {
         .collect()
 }
 
-fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+/// A date as Zoom writes it: `2019-08-28T21:01:17Z`.
+pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
+    at.replace_nanosecond(0)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
 }
 
 fn capitalize(word: &str) -> String {

@@ -19,11 +19,10 @@ use axum::{Json, Router};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 use crate::limits::{Admission, Label, Plan};
 use crate::messages::Language;
+use crate::population::rfc3339;
 use crate::state::{ApiError, Faults, Role, SimState, SimUser, Status, Transfer, DEFAULT_PAGE_SIZE, TOKEN_LIFETIME};
 
 pub type Shared = Arc<Mutex<SimState>>;
@@ -63,22 +62,10 @@ impl IntoResponse for ApiError {
         let mut response = (status, Json(json!({"code": self.code, "message": self.message}))).into_response();
         for (name, value) in self.headers {
             if let Ok(value) = HeaderValue::from_str(&value) {
-                response.headers_mut().insert(HeaderName::from_static(lower(name)), value);
+                response.headers_mut().insert(HeaderName::from_static(name), value);
             }
         }
         response
-    }
-}
-
-/// Header names are given in Zoom's capitalization; HTTP/1 sends them lower-cased anyway.
-fn lower(name: &'static str) -> &'static str {
-    match name {
-        "X-RateLimit-Category" => "x-ratelimit-category",
-        "X-RateLimit-Type" => "x-ratelimit-type",
-        "X-RateLimit-Limit" => "x-ratelimit-limit",
-        "X-RateLimit-Remaining" => "x-ratelimit-remaining",
-        "Retry-After" => "retry-after",
-        other => other,
     }
 }
 
@@ -262,10 +249,6 @@ async fn list_users(State(state): State<Shared>, Query(query): Query<ListQuery>)
         "total_records": page.total_records,
         "users": users,
     })))
-}
-
-pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
-    at.replace_nanosecond(0).ok().and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default()
 }
 
 /// A user as `GET /users` lists it: no `id` for pending users, no `language`.

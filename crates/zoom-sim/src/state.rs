@@ -183,7 +183,7 @@ pub struct ApiError {
     pub http_status: u16,
     pub code: i64,
     pub message: String,
-    /// Extra headers (rate-limit responses).
+    /// Extra headers (rate-limit responses), named lower-case as HTTP/1 sends them.
     pub headers: Vec<(&'static str, String)>,
 }
 
@@ -441,21 +441,21 @@ impl SimState {
             Admission::PerSecond { limit } => {
                 let mut error = self.err(429, 429, Msg::PerSecondLimit);
                 error.headers = vec![
-                    ("X-RateLimit-Category", label.as_str().to_string()),
-                    ("X-RateLimit-Type", "QPS".to_string()),
-                    ("X-RateLimit-Limit", limit.to_string()),
-                    ("X-RateLimit-Remaining", "0".to_string()),
+                    ("x-ratelimit-category", label.as_str().to_string()),
+                    ("x-ratelimit-type", "QPS".to_string()),
+                    ("x-ratelimit-limit", limit.to_string()),
+                    ("x-ratelimit-remaining", "0".to_string()),
                 ];
                 Err(error)
             }
             Admission::Daily { limit, retry_after } => {
                 let mut error = self.err(429, 429, Msg::DailyLimit);
                 error.headers = vec![
-                    ("X-RateLimit-Category", label.as_str().to_string()),
-                    ("X-RateLimit-Type", "Daily-limit".to_string()),
-                    ("X-RateLimit-Limit", limit.to_string()),
-                    ("X-RateLimit-Remaining", "0".to_string()),
-                    ("Retry-After", retry_after.format(&Rfc3339).unwrap_or_default()),
+                    ("x-ratelimit-category", label.as_str().to_string()),
+                    ("x-ratelimit-type", "Daily-limit".to_string()),
+                    ("x-ratelimit-limit", limit.to_string()),
+                    ("x-ratelimit-remaining", "0".to_string()),
+                    ("retry-after", retry_after.format(&Rfc3339).unwrap_or_default()),
                 ];
                 Err(error)
             }
@@ -601,7 +601,7 @@ impl SimState {
     // ---- changes -------------------------------------------------------------------
 
     fn push_operation(&mut self, op: &str, user_id: String, email: String, result: &Result<(), ApiError>) {
-        let at = self.utc_now().replace_nanosecond(0).ok().and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default();
+        let at = population::rfc3339(self.utc_now());
         let (outcome, applied) = match result {
             Ok(()) => ("204".to_string(), true),
             Err(e) => (format!("{}/{}", e.http_status, e.code), false),
