@@ -72,8 +72,7 @@ impl Planner {
         let plan_key = keys::plan_key(&run_id);
         if store.exists(&plan_key).await? {
             tracing::info!("plan already written by an earlier delivery; sending its actions again");
-            let plan: Plan = store.get_json(&plan_key).await?;
-            return self.fan_out(&plan, plan_key).await;
+            return self.fan_out_written(store, plan_key).await;
         }
 
         let bytes = store.get(key).await?;
@@ -110,9 +109,15 @@ impl Planner {
         };
         if store.put_json_once(&plan_key, &plan).await? == PutOnce::AlreadyExists {
             tracing::info!("a concurrent delivery wrote the plan first; sending its actions");
-            let plan: Plan = store.get_json(&plan_key).await?;
-            return self.fan_out(&plan, plan_key).await;
+            return self.fan_out_written(store, plan_key).await;
         }
+        self.fan_out(&plan, plan_key).await
+    }
+
+    /// Sends the actions of the plan already in the bucket: the one every delivery of the
+    /// run must agree on.
+    async fn fan_out_written(&self, store: &Store, plan_key: String) -> Result<PlanReport, PipelineError> {
+        let plan: Plan = store.get_json(&plan_key).await?;
         self.fan_out(&plan, plan_key).await
     }
 

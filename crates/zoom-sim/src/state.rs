@@ -438,28 +438,25 @@ impl SimState {
         let utc = self.utc_now();
         match self.limiter.admit(label, now, utc, taken) {
             allowed @ Admission::Allowed { .. } => Ok(allowed),
-            Admission::PerSecond { limit } => {
-                let mut error = self.err(429, 429, Msg::PerSecondLimit);
-                error.headers = vec![
-                    ("x-ratelimit-category", label.as_str().to_string()),
-                    ("x-ratelimit-type", "QPS".to_string()),
-                    ("x-ratelimit-limit", limit.to_string()),
-                    ("x-ratelimit-remaining", "0".to_string()),
-                ];
-                Err(error)
-            }
+            Admission::PerSecond { limit } => Err(self.throttled(Msg::PerSecondLimit, label, "QPS", limit, None)),
             Admission::Daily { limit, retry_after } => {
-                let mut error = self.err(429, 429, Msg::DailyLimit);
-                error.headers = vec![
-                    ("x-ratelimit-category", label.as_str().to_string()),
-                    ("x-ratelimit-type", "Daily-limit".to_string()),
-                    ("x-ratelimit-limit", limit.to_string()),
-                    ("x-ratelimit-remaining", "0".to_string()),
-                    ("retry-after", retry_after.format(&Rfc3339).unwrap_or_default()),
-                ];
-                Err(error)
+                let retry_after = retry_after.format(&Rfc3339).unwrap_or_default();
+                Err(self.throttled(Msg::DailyLimit, label, "Daily-limit", limit, Some(retry_after)))
             }
         }
+    }
+
+    /// A rate-limit 429 with Zoom's headers (`retry-after` on daily limits only).
+    fn throttled(&self, msg: Msg<'_>, label: Label, kind: &str, limit: u32, retry_after: Option<String>) -> ApiError {
+        let mut error = self.err(429, 429, msg);
+        error.headers = vec![
+            ("x-ratelimit-category", label.as_str().to_string()),
+            ("x-ratelimit-type", kind.to_string()),
+            ("x-ratelimit-limit", limit.to_string()),
+            ("x-ratelimit-remaining", "0".to_string()),
+        ];
+        error.headers.extend(retry_after.map(|at| ("retry-after", at)));
+        error
     }
 
     // ---- OAuth ---------------------------------------------------------------------

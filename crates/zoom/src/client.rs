@@ -278,16 +278,17 @@ impl ZoomClient {
             .with_jitter()
             .without_max_times()
             .build();
+        // The next backoff delay, or the failure itself when waiting would pass the deadline.
+        let retry_after_backoff = |failure: ZoomError, backoff: &mut backon::ExponentialBackoff| {
+            let delay = backoff.next().unwrap_or(Duration::from_secs(5));
+            if Instant::now() + delay >= deadline {
+                Err(failure)
+            } else {
+                Ok(delay)
+            }
+        };
         let mut retried_auth = false;
         loop {
-            let retry_after_backoff = |failure: ZoomError, backoff: &mut backon::ExponentialBackoff| {
-                let delay = backoff.next().unwrap_or(Duration::from_secs(5));
-                if Instant::now() + delay >= deadline {
-                    Err(failure)
-                } else {
-                    Ok(delay)
-                }
-            };
             self.pace(label).await?;
             let token = match self.access_token().await {
                 Ok(token) => token,
