@@ -16,4 +16,4 @@ mod process;
 mod stack;
 
 pub use process::Guard;
-pub use stack::{DrainStats, LocalStack, StackOptions, ACTION_QUEUE, BUCKET};
+pub use stack::{repo_root, DrainStats, LocalStack, StackOptions, ACTION_QUEUE, BUCKET};

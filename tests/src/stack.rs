@@ -62,6 +62,8 @@ pub struct LocalStack {
     pub dlq_url: String,
     notification_queue_url: String,
     http: reqwest::Client,
+    /// Every S3 notification handed to the planner, in order, to redeliver one.
+    delivered: std::sync::Mutex<Vec<Value>>,
     // Dropped last: functions first, then moto.
     planner: Function,
     executor: Function,
@@ -132,24 +134,29 @@ impl LocalStack {
         )
         .await?;
 
-        // The bucket, notifying the planner's queue of rosters under inbox/.
+        // The bucket, notifying the planner's queue of rosters, HR files and approvals.
         s3.create_bucket().bucket(BUCKET).send().await.context("creating the bucket")?;
-        let inbox_only = NotificationConfigurationFilter::builder()
-            .key(
-                S3KeyFilter::builder()
-                    .filter_rules(FilterRule::builder().name(FilterRuleName::Prefix).value("inbox/").build())
-                    .build(),
-            )
-            .build();
-        let to_queue = QueueConfiguration::builder()
-            .id("inbox-to-planner")
-            .queue_arn(queue_arn(NOTIFICATION_QUEUE))
-            .events(Event::S3ObjectCreated)
-            .filter(inbox_only)
-            .build()?;
+        let mut notifications = NotificationConfiguration::builder();
+        for prefix in ["inbox/", "hr/", "approvals/"] {
+            let filter = NotificationConfigurationFilter::builder()
+                .key(
+                    S3KeyFilter::builder()
+                        .filter_rules(FilterRule::builder().name(FilterRuleName::Prefix).value(prefix).build())
+                        .build(),
+                )
+                .build();
+            notifications = notifications.queue_configurations(
+                QueueConfiguration::builder()
+                    .id(format!("{}-to-planner", prefix.trim_end_matches('/')))
+                    .queue_arn(queue_arn(NOTIFICATION_QUEUE))
+                    .events(Event::S3ObjectCreated)
+                    .filter(filter)
+                    .build()?,
+            );
+        }
         s3.put_bucket_notification_configuration()
             .bucket(BUCKET)
-            .notification_configuration(NotificationConfiguration::builder().queue_configurations(to_queue).build())
+            .notification_configuration(notifications.build())
             .send()
             .await
             .context("configuring bucket notifications")?;
@@ -195,6 +202,7 @@ impl LocalStack {
             dlq_url,
             notification_queue_url,
             http: reqwest::Client::builder().timeout(Duration::from_secs(300)).build()?,
+            delivered: std::sync::Mutex::new(Vec::new()),
             planner,
             executor,
             _moto: moto,
@@ -254,6 +262,7 @@ impl LocalStack {
             for message in messages {
                 let event: Value = serde_json::from_str(message.body().unwrap_or("{}"))?;
                 responses.push(invoke(&self.http, &self.planner.invoke_url, &event).await?);
+                self.delivered.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.push(event);
                 self.sqs
                     .delete_message()
                     .queue_url(&self.notification_queue_url)
@@ -262,6 +271,17 @@ impl LocalStack {
                     .await?;
             }
         }
+    }
+
+    /// The S3 notifications of objects delivered so far, in order (S3's test event left out).
+    pub fn delivered_events(&self) -> Vec<Value> {
+        let delivered = self.delivered.lock().map(|d| d.clone()).unwrap_or_default();
+        delivered.into_iter().filter(|event| event.get("Records").is_some()).collect()
+    }
+
+    /// Invokes the planner with any event (a redelivered notification, the sweep's).
+    pub async fn invoke_planner(&self, event: &Value) -> anyhow::Result<Value> {
+        invoke(&self.http, &self.planner.invoke_url, event).await
     }
 
     /// What Lambda's SQS event source mapping does, until the action queue is empty:

@@ -1,9 +1,29 @@
-//! Email addresses as Offboard compares them: trimmed and lower-cased, so that
-//! `" Ana.Lopez@Acme.example "` in a roster matches `ana.lopez@acme.example` in Zoom.
+//! Email addresses as Offboard compares them: trimmed, Unicode-normalized (NFC) and
+//! lower-cased, so that `" Ana.Lopez@Acme.example "` in a roster matches
+//! `ana.lopez@acme.example` in Zoom, and `José` typed with a combining accent matches
+//! `José` typed with a precomposed one.
 
-/// The comparable form of an address: surrounding whitespace removed, lower-cased.
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+
+/// Characters spreadsheets and chat tools slip into pasted addresses: no-break and
+/// zero-width spaces and the byte-order mark.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// The comparable form of an address: invisible characters around it removed,
+/// lower-cased, then NFC-composed (in that order: lower-casing can decompose, as `İ`
+/// becomes `i` and a combining dot, so composing last keeps the result stable).
 pub fn normalize(raw: &str) -> String {
-    raw.trim().to_lowercase()
+    let trimmed = raw.trim_matches(is_invisible);
+    if trimmed.is_ascii() {
+        return trimmed.to_ascii_lowercase();
+    }
+    let lower = trimmed.to_lowercase();
+    match is_nfc_quick(lower.chars()) {
+        IsNormalized::Yes => lower,
+        _ => lower.nfc().collect(),
+    }
 }
 
 /// Why a roster value is not an address Offboard will act on.
@@ -33,6 +53,15 @@ mod tests {
     #[test]
     fn normalizes_case_and_surrounding_space() {
         assert_eq!(normalize("  Ana.Lopez@ACME.example\t"), "ana.lopez@acme.example");
+        assert_eq!(normalize("\u{FEFF}\u{200B}ana@acme.example\u{00A0}"), "ana@acme.example");
+    }
+
+    #[test]
+    fn composes_accents_before_comparing() {
+        let combining = "Jose\u{0301}@acme.example";
+        let precomposed = "jos\u{00E9}@acme.example";
+        assert_eq!(normalize(combining), precomposed);
+        assert_eq!(normalize("JOS\u{00C9}@ACME.example"), precomposed);
     }
 
     #[test]

@@ -7,15 +7,26 @@
 
 pub mod backup;
 pub mod email;
+pub mod hr;
 pub mod message;
 pub mod outcome;
 pub mod plan;
+pub mod policy;
+pub mod report;
 pub mod roster;
 pub mod snapshot;
+pub mod sweep;
+pub mod table;
 
-pub use backup::backup_csv;
+pub use backup::{backup_csv, backup_jsonl, BackupManifest};
+pub use hr::{parse_hr_file, HrFile, Termination};
 pub use message::{ActionMessage, MESSAGE_SCHEMA_VERSION};
-pub use outcome::{ActionResult, Outcome};
-pub use plan::{diff, Action, ActionKind, Plan, PlanBody, PlanCounts, SkipReason, SkippedRow};
-pub use roster::{parse_roster, Roster, RosterEntry, RosterError};
-pub use snapshot::{AccountUser, UserStatus};
+pub use outcome::{ActionResult, Findings, Outcome};
+pub use plan::{
+    decide, Action, ActionKind, Checks, Decision, DeleteMode, DeleteSpec, Hold, Plan, PlanBody, PlanCounts, PlanSource,
+    Request, SkipReason, SkippedRow, UserState,
+};
+pub use policy::{parse_policy, parse_policy_over, MeetingsRule, Policy, PolicyError, RecordingsRule};
+pub use roster::{parse_roster, Roster, RosterEntry};
+pub use snapshot::{Account, AccountUser, UserStatus};
+pub use table::InputError;

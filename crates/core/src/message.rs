@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::plan::Action;
 
 /// Bumped on any change an older executor could not read.
-pub const MESSAGE_SCHEMA_VERSION: u32 = 1;
+pub const MESSAGE_SCHEMA_VERSION: u32 = 2;
 
 /// One action on the queue. `idempotency_key` names the action across redeliveries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

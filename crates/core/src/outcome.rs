@@ -19,6 +19,9 @@ pub enum Outcome {
     NotAllowed { http_status: u16, code: i64, reason: String },
     /// Any other refusal that retrying will not cure.
     Failed { http_status: u16, code: Option<i64>, reason: String },
+    /// A check just before acting said not to act (the policy's rule for users who still
+    /// host meetings, or own recordings and cannot be kept as Basic).
+    Skipped { reason: String },
 }
 
 impl Outcome {
@@ -28,7 +31,23 @@ impl Outcome {
             Outcome::AlreadyDone { .. } => "already_done",
             Outcome::NotAllowed { .. } => "not_allowed",
             Outcome::Failed { .. } => "failed",
+            Outcome::Skipped { .. } => "skipped",
         }
+    }
+}
+
+/// What the executor's checks found just before acting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Findings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upcoming_meetings: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_recordings: Option<u64>,
+}
+
+impl Findings {
+    pub fn is_empty(&self) -> bool {
+        self.upcoming_meetings.is_none() && self.cloud_recordings.is_none()
     }
 }
 
@@ -42,6 +61,12 @@ pub struct ActionResult {
     pub email: String,
     #[serde(flatten)]
     pub outcome: Outcome,
+    /// What was done when it differs from `kind` (a downgrade instead of a delete).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performed: Option<ActionKind>,
+    /// What the checks just before acting found.
+    #[serde(default, skip_serializing_if = "Findings::is_empty")]
+    pub findings: Findings,
     /// Zoom's message, for people; never used to decide anything.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_message: Option<String>,
@@ -61,6 +86,8 @@ mod tests {
             user_id: "u1".into(),
             email: "ana@acme.example".into(),
             outcome: Outcome::AlreadyDone { http_status: 404, code: 1001 },
+            performed: None,
+            findings: Findings::default(),
             zoom_message: None,
             finished_at: "2026-11-22T00:00:00Z".into(),
         };

@@ -1,17 +1,19 @@
-//! Rosters: the CSV files people upload to say who is leaving.
+//! Rosters: the files people upload to `inbox/` to say who is leaving.
 //!
 //! The 2017 layout (a header row, emails in column 1) must keep working, and so must any
-//! export whose header names an email column. A row that cannot be used is never dropped
-//! silently: it comes back as a [`SkippedRow`] with its line number and reason. A file that
-//! cannot be used at all is a [`RosterError`] naming the file, and no one is acted on.
+//! export whose header names an email column, in any of the formats [`crate::table`]
+//! reads. A row that cannot be used is never dropped silently: it comes back as a
+//! [`SkippedRow`] with its line number and reason. A file that cannot be used at all is an
+//! [`InputError`] naming the file, and no one is acted on.
 
 use std::collections::HashMap;
 
 use crate::email;
 use crate::plan::{SkipReason, SkippedRow};
+use crate::table::{find_column, read_table, InputError, Row, Table};
 
-/// Header names (compared without case, spaces, `-`, `_` or `.`) that mark the email column.
-const EMAIL_HEADERS: &[&str] = &[
+/// Header names (compared by [`crate::table::header_key`]) that mark the email column.
+pub const EMAIL_HEADERS: &[&str] = &[
     "email",
     "emails",
     "emailaddress",
@@ -31,6 +33,8 @@ pub struct Roster {
     pub email_column: String,
     /// Whether that column was found by its header name (else it is column 1).
     pub email_column_by_name: bool,
+    /// How the file was read (`csv (;)`, `xlsx`, ...).
+    pub format: String,
     /// One entry per distinct valid email, in file order.
     pub entries: Vec<RosterEntry>,
     /// Rows that name no one Offboard can act on, with the reason.
@@ -40,147 +44,62 @@ pub struct Roster {
 /// One person listed in a roster.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RosterEntry {
-    /// 1-based line of the file the row starts on.
+    /// 1-based line of the file the row starts on (the row number in a workbook).
     pub line: u64,
-    /// The email as compared: trimmed and lower-cased.
+    /// The email as compared: see [`email::normalize`].
     pub email: String,
 }
 
-/// Why a whole file was refused. Every variant names the file.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RosterError {
-    #[error("{file}: not a text file ({detail}); upload a CSV with a header row and an email column")]
-    NotText { file: String, detail: String },
-    #[error("{file}: the file is empty; expected a header row and one row per person")]
-    Empty { file: String },
-    #[error("{file}: no email column: no header names one (headers: {headers}) and column 1 holds no email address")]
-    NoEmailColumn { file: String, headers: String },
-    #[error("{file}: line {line}: {detail}")]
-    Malformed { file: String, line: u64, detail: String },
-}
-
-impl RosterError {
-    /// A stable, machine-readable name for the error, for `error.json`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            RosterError::NotText { .. } => "not_text",
-            RosterError::Empty { .. } => "empty",
-            RosterError::NoEmailColumn { .. } => "no_email_column",
-            RosterError::Malformed { .. } => "malformed",
-        }
-    }
-}
-
 /// Parses a roster. `file` is used only to name the file in errors.
-pub fn parse_roster(file: &str, bytes: &[u8]) -> Result<Roster, RosterError> {
-    let text = as_text(file, bytes)?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
-    let headers =
-        reader.headers().map_err(|e| malformed(file, &e))?.iter().map(|h| h.trim().to_string()).collect::<Vec<_>>();
-    if headers.iter().all(String::is_empty) {
-        return Err(RosterError::Empty { file: file.to_string() });
-    }
-    let records = reader.records().map(|r| r.map_err(|e| malformed(file, &e))).collect::<Result<Vec<_>, _>>()?;
-
-    let (column, by_name) = match headers.iter().position(|h| is_email_header(h)) {
+pub fn parse_roster(file: &str, bytes: &[u8]) -> Result<Roster, InputError> {
+    let table = read_table(file, bytes)?;
+    let (column, by_name) = match find_column(&table.headers, EMAIL_HEADERS) {
         Some(index) => (index, true),
-        None if column_one_holds_emails(&records) => (0, false),
-        None => return Err(RosterError::NoEmailColumn { file: file.to_string(), headers: headers.join(", ") }),
+        None if column_one_holds_emails(&table) => (0, false),
+        None => return Err(InputError::NoEmailColumn { file: file.to_string(), headers: table.headers.join(", ") }),
     };
-
-    let mut entries = Vec::new();
+    // A bare list of addresses has no header row: its first line is a person, not a name
+    // for the column, and must not be dropped.
+    let headerless = !by_name && email::invalid_reason(&email::normalize(&table.headers[0])).is_none();
+    let first_row = headerless.then(|| Row { line: table.header_line, cells: table.headers.clone() });
+    let mut entries = Vec::with_capacity(table.rows.len() + 1);
     let mut rejected = Vec::new();
-    let mut first_seen: HashMap<String, u64> = HashMap::new();
-    let mut lines = LineCounter::new(text);
-    for record in &records {
-        let line = lines.line_of(record);
-        let raw = record.get(column).unwrap_or("");
-        let normalized = email::normalize(raw);
-        let reason = if let Some(why) = email::invalid_reason(&normalized) {
-            Some(SkipReason::InvalidEmail { detail: why.to_string() })
-        } else {
-            first_seen.get(&normalized).map(|&first_line| SkipReason::Duplicate { first_line })
-        };
-        match reason {
-            Some(reason) => rejected.push(SkippedRow { line, value: raw.trim().to_string(), reason }),
-            None => {
-                first_seen.insert(normalized.clone(), line);
-                entries.push(RosterEntry { line, email: normalized });
-            }
+    let mut first_seen: HashMap<String, u64> = HashMap::with_capacity(table.rows.len() + 1);
+    for row in first_row.iter().chain(&table.rows) {
+        let raw = row.get(column);
+        match check_email(raw, row.line, &mut first_seen) {
+            Ok(normalized) => entries.push(RosterEntry { line: row.line, email: normalized }),
+            Err(skipped) => rejected.push(skipped),
         }
     }
     Ok(Roster {
-        email_column: headers.get(column).cloned().unwrap_or_default(),
+        email_column: if headerless { "(no header row)".to_string() } else { table.headers[column].clone() },
         email_column_by_name: by_name,
+        format: table.format,
         entries,
         rejected,
     })
 }
 
-fn as_text<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, RosterError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.is_empty() {
-        return Err(RosterError::Empty { file: file.to_string() });
-    }
-    if let Some(at) = bytes.iter().position(|&b| b == 0) {
-        return Err(RosterError::NotText {
-            file: file.to_string(),
-            detail: format!("binary data (a NUL byte at offset {at})"),
-        });
-    }
-    std::str::from_utf8(bytes).map_err(|e| RosterError::NotText {
-        file: file.to_string(),
-        detail: format!("invalid UTF-8 at byte offset {}", e.valid_up_to()),
-    })
-}
-
-/// The csv crate counts a record's line from where its reader started, which is before
-/// any blank lines that precede the record; people need the line the data is on.
-struct LineCounter<'a> {
-    text: &'a str,
-    offset: usize,
-    line: u64,
-}
-
-impl<'a> LineCounter<'a> {
-    fn new(text: &'a str) -> Self {
-        LineCounter { text, offset: 0, line: 1 }
-    }
-
-    fn line_of(&mut self, record: &csv::StringRecord) -> u64 {
-        let Some(position) = record.position() else { return 0 };
-        let mut start = usize::try_from(position.byte()).unwrap_or(usize::MAX).min(self.text.len());
-        let bytes = self.text.as_bytes();
-        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
-            start += 1;
-        }
-        if start >= self.offset {
-            self.line += bytecount_newlines(&bytes[self.offset..start]);
-            self.offset = start;
-        }
-        self.line
-    }
-}
-
-fn bytecount_newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
-}
-
-fn is_email_header(header: &str) -> bool {
-    let key: String =
-        header.chars().filter(|c| !matches!(c, ' ' | '-' | '_' | '.')).flat_map(char::to_lowercase).collect();
-    EMAIL_HEADERS.contains(&key.as_str())
+/// Normalizes and validates one email cell; a repeat of an earlier row is a duplicate.
+pub(crate) fn check_email(raw: &str, line: u64, first_seen: &mut HashMap<String, u64>) -> Result<String, SkippedRow> {
+    let normalized = email::normalize(raw);
+    let reason = if let Some(why) = email::invalid_reason(&normalized) {
+        SkipReason::InvalidEmail { detail: why.to_string() }
+    } else if let Some(&first_line) = first_seen.get(&normalized) {
+        SkipReason::Duplicate { first_line }
+    } else {
+        first_seen.insert(normalized.clone(), line);
+        return Ok(normalized);
+    };
+    Err(SkippedRow { line, value: raw.trim().to_string(), reason })
 }
 
 /// The 2017 layout puts emails in column 1 under any header; accept that layout only
 /// when column 1 really holds an address somewhere, so a file of names is refused.
-fn column_one_holds_emails(records: &[csv::StringRecord]) -> bool {
-    records.iter().any(|r| r.get(0).is_some_and(|v| email::invalid_reason(&email::normalize(v)).is_none()))
-}
-
-fn malformed(file: &str, error: &csv::Error) -> RosterError {
-    let line = error.position().map_or(0, csv::Position::line);
-    RosterError::Malformed { file: file.to_string(), line, detail: error.to_string() }
+fn column_one_holds_emails(table: &Table) -> bool {
+    let holds_email = |cell: &str| email::invalid_reason(&email::normalize(cell)).is_none();
+    table.headers.first().is_some_and(|h| holds_email(h)) || table.rows.iter().any(|r: &Row| holds_email(r.get(0)))
 }
 
 #[cfg(test)]
@@ -254,6 +173,7 @@ mod tests {
         let err = parse_roster("inbox/x.csv", &[0xff, 0xfe, b'a']).unwrap_err();
         assert_eq!(err.kind(), "not_text");
         assert_eq!(parse_roster("e.csv", b"").unwrap_err().kind(), "empty");
+        assert_eq!(parse_roster("e.csv", b"\n\n").unwrap_err().kind(), "empty");
         assert_eq!(parse_roster("e.csv", b"\xEF\xBB\xBF").unwrap_err().kind(), "empty");
     }
 }

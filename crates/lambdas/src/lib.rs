@@ -11,6 +11,7 @@ use offboard_pipeline::Settings;
 use offboard_zoom::ZoomClient;
 
 pub mod s3_event;
+pub mod sweep_event;
 
 /// JSON logs on stdout (CloudWatch), level from `RUST_LOG` (default `info`).
 pub fn init_logging() {

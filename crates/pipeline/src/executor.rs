@@ -1,10 +1,14 @@
 //! Execute one action: read the message, skip it if its result is already recorded,
-//! call Zoom, classify the answer by error code, and record exactly one result.
+//! make the checks the plan asks for, call Zoom, classify the answer by error code, and
+//! record exactly one result.
 
 use std::sync::Arc;
 
-use offboard_core::{ActionKind, ActionMessage, ActionResult, Outcome, MESSAGE_SCHEMA_VERSION};
-use offboard_zoom::{ErrorKind, ZoomClient, ZoomError};
+use offboard_core::{
+    Action, ActionKind, ActionMessage, ActionResult, DeleteMode, Findings, MeetingsRule, Outcome, RecordingsRule,
+    MESSAGE_SCHEMA_VERSION,
+};
+use offboard_zoom::{DeleteAction, DeleteOptions, ErrorKind, ZoomClient, ZoomError};
 use tracing::Instrument;
 
 use crate::clock::now_rfc3339;
@@ -65,11 +69,12 @@ impl Executor {
             return Ok(Execution::AlreadyRecorded { action_id: action.action_id.clone() });
         }
 
-        let called = match action.kind {
-            ActionKind::Deactivate => self.zoom.deactivate(&action.user_id).await,
-        };
+        let mut findings = Findings::default();
+        let mut performed = None;
+        let called = self.perform(action, &mut findings, &mut performed).await;
         let (outcome, zoom_message) = match called {
-            Ok(()) => (Outcome::Done, None),
+            Ok(None) => (Outcome::Done, None),
+            Ok(Some(reason)) => (Outcome::Skipped { reason }, None),
             Err(error) => match final_outcome(&error) {
                 Some(outcome) => (outcome, error.zoom_message().map(str::to_string)),
                 None => {
@@ -87,6 +92,8 @@ impl Executor {
             user_id: action.user_id.clone(),
             email: action.email.clone(),
             outcome,
+            performed: performed.filter(|p| *p != action.kind),
+            findings,
             zoom_message,
             finished_at: now_rfc3339(),
         };
@@ -97,6 +104,80 @@ impl Executor {
             }
             PutOnce::AlreadyExists => Ok(Execution::AlreadyRecorded { action_id: action.action_id.clone() }),
         }
+    }
+}
+
+impl Executor {
+    /// Makes the checks, then the change. `Ok(Some(reason))` when a check said not to act.
+    async fn perform(
+        &self,
+        action: &Action,
+        findings: &mut Findings,
+        performed: &mut Option<ActionKind>,
+    ) -> Result<Option<String>, ZoomError> {
+        let user = action.user_id.as_str();
+        let licensed = action.before.user_type == 2;
+        let mut kind = action.kind;
+        if action.checks.upcoming_meetings != MeetingsRule::Ignore {
+            let meetings = self.zoom.upcoming_meetings(user).await?;
+            findings.upcoming_meetings = Some(meetings);
+            if meetings > 0 {
+                match action.checks.upcoming_meetings {
+                    MeetingsRule::Downgrade if licensed => kind = ActionKind::Downgrade,
+                    _ => return Ok(Some(format!("hosts {meetings} upcoming meetings"))),
+                }
+            }
+        }
+        if kind == ActionKind::Delete && action.checks.cloud_recordings == RecordingsRule::KeepAsBasic {
+            let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+            let from = today.checked_sub(jiff::Span::new().days(30)).unwrap_or(today);
+            let recordings = self.zoom.cloud_recordings(user, &from.to_string(), &today.to_string()).await?;
+            findings.cloud_recordings = Some(recordings);
+            if recordings > 0 {
+                if !licensed {
+                    return Ok(Some(format!("owns {recordings} cloud recordings and is already Basic")));
+                }
+                kind = ActionKind::Downgrade;
+            }
+        }
+        if action.revoke_sso_first && kind != ActionKind::Downgrade {
+            match self.zoom.revoke_sso_token(user).await {
+                Ok(()) => {}
+                // Not an SSO user, or already gone: the change itself decides the outcome.
+                Err(e) if matches!(e.kind(), ErrorKind::NotAllowed { .. } | ErrorKind::AlreadyGone) => {
+                    tracing::info!(error = %e, "SSO token not revoked");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        *performed = Some(kind);
+        match kind {
+            ActionKind::Deactivate => self.zoom.deactivate(user).await?,
+            ActionKind::Downgrade => self.zoom.downgrade_to_basic(user).await?,
+            ActionKind::Delete => {
+                let spec = action.delete.clone().unwrap_or(offboard_core::DeleteSpec {
+                    mode: DeleteMode::Disassociate,
+                    transfer_email: None,
+                    transfer_meetings: false,
+                    transfer_webinars: false,
+                    transfer_recordings: false,
+                    transfer_whiteboards: false,
+                });
+                let options = DeleteOptions {
+                    action: match spec.mode {
+                        DeleteMode::Disassociate => DeleteAction::Disassociate,
+                        DeleteMode::Delete => DeleteAction::Delete,
+                    },
+                    transfer_email: spec.transfer_email,
+                    transfer_meeting: spec.transfer_meetings,
+                    transfer_webinar: spec.transfer_webinars,
+                    transfer_recording: spec.transfer_recordings,
+                    transfer_whiteboard: spec.transfer_whiteboards,
+                };
+                self.zoom.delete(user, &options).await?
+            }
+        }
+        Ok(None)
     }
 }
 

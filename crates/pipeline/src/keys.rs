@@ -17,8 +17,48 @@ pub fn error_key(run_id: &str) -> String {
     format!("runs/{run_id}/error.json")
 }
 
+pub fn plan_csv_key(run_id: &str) -> String {
+    format!("runs/{run_id}/plan.csv")
+}
+
+pub fn plan_summary_key(run_id: &str) -> String {
+    format!("runs/{run_id}/plan-summary.txt")
+}
+
+/// Written once the plan's actions are all on the queue: a redelivered event that finds
+/// it sends nothing.
+pub fn sent_key(run_id: &str) -> String {
+    format!("runs/{run_id}/sent.json")
+}
+
+pub fn approval_key(run_id: &str) -> String {
+    format!("approvals/{run_id}.json")
+}
+
+pub fn approval_refused_key(run_id: &str) -> String {
+    format!("runs/{run_id}/approval-refused.json")
+}
+
+/// HR terminations not yet due, by the run that read them.
+pub fn schedule_key(run_id: &str) -> String {
+    format!("schedule/{run_id}.json")
+}
+
+pub const SCHEDULE_PREFIX: &str = "schedule/";
+
+/// The policy object; absent means the deployment's defaults.
+pub const POLICY_KEY: &str = "config/policy.json";
+
 pub fn backup_key(run_id: &str) -> String {
     format!("backups/{run_id}/users.csv")
+}
+
+pub fn backup_jsonl_key(run_id: &str) -> String {
+    format!("backups/{run_id}/users.jsonl.gz")
+}
+
+pub fn backup_manifest_key(run_id: &str) -> String {
+    format!("backups/{run_id}/manifest.json")
 }
 
 pub fn result_key(run_id: &str, action_id: &str) -> String {

@@ -1,7 +1,8 @@
 //! Offboard's use cases and the AWS adapters they run on.
 //!
-//! - [`planner::Planner`]: a roster landed in S3 → back up the account, decide, write the
-//!   plan, fan the actions out to SQS.
+//! - [`planner::Planner`]: a roster or HR file landed in S3, an approval arrived, or the
+//!   sweep is due → back up the account, decide, write the plan, fan the actions out to
+//!   SQS (or hold them for approval).
 //! - [`executor::Executor`]: one queued action → one Zoom call → one result in S3.
 //!
 //! The decisions themselves live in `offboard-core`; Zoom is reached through
@@ -21,5 +22,5 @@ pub mod store;
 
 pub use error::PipelineError;
 pub use executor::{Execution, Executor};
-pub use planner::{PlanReport, Planner};
+pub use planner::{PlanReport, Planner, SweepRequest};
 pub use settings::Settings;

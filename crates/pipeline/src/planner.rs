@@ -1,16 +1,28 @@
-//! Plan a run: a roster landed under `inbox/`.
+//! Plan a run: a roster under `inbox/`, an HR file under `hr/`, an approval under
+//! `approvals/`, or the scheduled sweep.
 //!
-//! Order matters and is the safety story: validate the file (a bad file gets
-//! `error.json` and nothing else), back up every user, decide, write the plan, and only
-//! then send one message per action. A redelivered S3 event finds the plan of its run
-//! already written and sends the same messages again, which the executor's write-once
-//! results make harmless.
+//! Order matters and is the safety story: read the policy and validate the input (a bad
+//! file gets `error.json` and nothing else), back up every user, decide, write the plan,
+//! and only then send one message per action, unless the plan is held for approval. Once
+//! every message is on the queue, `sent.json` records it, so a redelivered event sends
+//! nothing twice; a crash before that point re-sends the plan already written, which the
+//! executor's write-once results make harmless.
 
+use std::collections::HashMap;
+use std::io::Write;
 use std::sync::Arc;
 
-use offboard_core::{backup_csv, diff, parse_roster, AccountUser, ActionMessage, Plan, UserStatus};
+use jiff::Timestamp;
+use offboard_core::backup::BackupManifest;
+use offboard_core::report::{plan_csv, plan_summary};
+use offboard_core::sweep::inactive_users;
+use offboard_core::{
+    backup_csv, backup_jsonl, decide, parse_hr_file, parse_policy_over, parse_roster, Account, AccountUser, ActionKind,
+    ActionMessage, Decision, InputError, Plan, PlanSource, Policy, PolicyError, Request, SkippedRow, Termination,
+    UserState, UserStatus,
+};
 use offboard_zoom::ZoomClient;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use tracing::Instrument;
@@ -19,21 +31,31 @@ use crate::clock::now_rfc3339;
 use crate::error::PipelineError;
 use crate::keys;
 use crate::queue::ActionQueue;
-use crate::store::{PutOnce, Store};
+use crate::store::{ObjectInfo, PutOnce, Store};
 
 /// Rosters are read from under this prefix.
 pub const INBOX_PREFIX: &str = "inbox/";
-pub const PLAN_SCHEMA_VERSION: u32 = 1;
+/// HR termination files.
+pub const HR_PREFIX: &str = "hr/";
+/// Approvals of held runs: `approvals/<run>.json`.
+pub const APPROVALS_PREFIX: &str = "approvals/";
+pub const PLAN_SCHEMA_VERSION: u32 = 2;
 
-/// What the planner did with one object.
+/// What the planner did with one event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum PlanReport {
     /// The plan is written and its actions are on the queue.
-    Planned { run_id: String, plan_key: String, backup_key: String, actions: usize, skipped: usize },
-    /// The file did not validate: `error.json` says why; nothing was sent.
+    Planned { run_id: String, plan_key: String, backup_key: String, actions: usize, skipped: usize, refused: usize },
+    /// The plan is written and waits for `approvals/<run>.json`; nothing was sent.
+    Held { run_id: String, plan_key: String, actions: usize, threshold: usize, reason: String },
+    /// The run's actions were already sent by an earlier delivery; nothing was sent now.
+    AlreadySent { run_id: String },
+    /// The input did not validate: `error.json` says why; nothing was sent.
     Rejected { run_id: String, error_key: String, error: String },
-    /// Not a roster (outside `inbox/`).
+    /// The approval was refused: `approval-refused.json` says why; nothing was sent.
+    ApprovalRefused { run_id: String, reason: String },
+    /// Not an input (outside the prefixes, or a folder).
     Ignored { key: String, reason: String },
 }
 
@@ -41,114 +63,485 @@ pub enum PlanReport {
 #[derive(Debug, Serialize)]
 struct RunError<'a> {
     run_id: &'a str,
-    source: String,
+    source: &'a str,
     kind: &'a str,
     error: String,
     created_at: String,
+}
+
+/// What `runs/<run>/sent.json` holds.
+#[derive(Debug, Serialize, Deserialize)]
+struct Sent {
+    run_id: String,
+    actions: usize,
+    sent_at: String,
+    #[serde(default)]
+    approved_by: Option<String>,
+}
+
+/// An approval object: who approved, and why. Both optional; its presence is the approval.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Approval {
+    #[serde(default)]
+    pub approved_by: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// What `runs/<run>/approval-refused.json` holds.
+#[derive(Debug, Serialize)]
+struct ApprovalRefusal<'a> {
+    run_id: &'a str,
+    reason: &'a str,
+    changes: &'a [String],
+    refused_at: String,
+}
+
+/// The input a run plans from, once read.
+enum Input {
+    Roster { key: String },
+    Hr { key: String },
+    Sweep(SweepRequest),
+}
+
+/// The scheduled sweep, as its event asks for it: when, and optionally other settings
+/// than the policy's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SweepRequest {
+    /// The scheduled time: the sweep's "now", and its run id.
+    pub now: Timestamp,
+    pub inactive_days: Option<u32>,
+    pub action: Option<ActionKind>,
 }
 
 pub struct Planner {
     pub zoom: Arc<ZoomClient>,
     pub s3: aws_sdk_s3::Client,
     pub queue: ActionQueue,
+    /// The deployment's policy; `config/policy.json` in the bucket is read over it.
+    pub base_policy: Policy,
 }
 
 impl Planner {
     /// Plans the run for `s3://bucket/key`; `key` as it arrived in the event (URL-encoded).
     pub async fn plan_object(&self, bucket: &str, event_key: &str) -> Result<PlanReport, PipelineError> {
         let key = keys::decode_event_key(event_key);
-        if !key.starts_with(INBOX_PREFIX) || key.ends_with('/') {
-            return Ok(PlanReport::Ignored { key, reason: format!("not a roster under {INBOX_PREFIX}") });
-        }
         let store = Store::new(self.s3.clone(), bucket);
+        if key.ends_with('/') {
+            return Ok(PlanReport::Ignored { key, reason: "a folder".to_string() });
+        }
+        if let Some(run_id) = key.strip_prefix(APPROVALS_PREFIX).and_then(|k| k.strip_suffix(".json")) {
+            let span = tracing::info_span!("approve", run_id = %run_id);
+            return self.approve(&store, run_id, &key).instrument(span).await;
+        }
+        let input = if key.starts_with(INBOX_PREFIX) {
+            Input::Roster { key: key.clone() }
+        } else if key.starts_with(HR_PREFIX) {
+            Input::Hr { key: key.clone() }
+        } else {
+            let reason = format!("not an input: expected {INBOX_PREFIX}, {HR_PREFIX} or {APPROVALS_PREFIX}");
+            return Ok(PlanReport::Ignored { key, reason });
+        };
         let info = store.head(&key).await?;
-        let run_id = run_id_for(bucket, &key, &info.etag, info.last_modified);
+        let run_id = run_id_for(bucket, &key, &info);
         let span = tracing::info_span!("plan", run_id = %run_id, key = %key);
-        self.plan_run(&store, &key, run_id).instrument(span).await
+        self.plan_run(&store, run_id, input, Some(info)).instrument(span).await
     }
 
-    async fn plan_run(&self, store: &Store, key: &str, run_id: String) -> Result<PlanReport, PipelineError> {
-        let source = format!("s3://{}/{key}", store.bucket());
+    /// The scheduled sweep as of `now`: inactive users, and HR terminations now due. The
+    /// run id comes from the event's time, so a redelivered event lands in the same run.
+    pub async fn sweep(&self, bucket: &str, request: SweepRequest) -> Result<PlanReport, PipelineError> {
+        let store = Store::new(self.s3.clone(), bucket);
+        let run_id = format!("sweep-{}", request.now.strftime("%Y%m%dT%H%M%SZ"));
+        let span = tracing::info_span!("sweep", run_id = %run_id);
+        self.plan_run(&store, run_id, Input::Sweep(request), None).instrument(span).await
+    }
+
+    async fn plan_run(
+        &self,
+        store: &Store,
+        run_id: String,
+        input: Input,
+        info: Option<ObjectInfo>,
+    ) -> Result<PlanReport, PipelineError> {
         let plan_key = keys::plan_key(&run_id);
         if store.exists(&plan_key).await? {
-            tracing::info!("plan already written by an earlier delivery; sending its actions again");
-            return self.fan_out_written(store, plan_key).await;
+            tracing::info!("plan already written by an earlier delivery");
+            return self.resume(store, store.get_json(&plan_key).await?, None).await;
         }
+        let source = match &input {
+            Input::Roster { key } | Input::Hr { key } => format!("s3://{}/{key}", store.bucket()),
+            Input::Sweep(sweep) => format!("schedule: inactive-user sweep at {}", sweep.now),
+        };
+        let rejected = |error: String, kind: &'static str| reject(store, &run_id, &source, error, kind);
 
-        let bytes = store.get(key).await?;
-        let roster = match parse_roster(key, &bytes) {
-            Ok(roster) => roster,
-            Err(error) => {
-                let error_key = keys::error_key(&run_id);
-                let body = RunError {
-                    run_id: &run_id,
-                    source,
-                    kind: error.kind(),
-                    error: error.to_string(),
-                    created_at: now_rfc3339(),
-                };
-                store.put_json(&error_key, &body).await?;
-                tracing::warn!(error = %error, %error_key, "roster refused; nothing sent");
-                return Ok(PlanReport::Rejected { run_id, error_key, error: error.to_string() });
+        let mut policy = match self.policy(store).await? {
+            Ok(policy) => policy,
+            Err(error) => return rejected(error.to_string(), "invalid_policy").await,
+        };
+        let now = match &input {
+            Input::Sweep(sweep) => sweep.now,
+            _ => Timestamp::now(),
+        };
+        if let Input::Sweep(sweep) = &input {
+            policy.sweep.inactive_days = sweep.inactive_days.unwrap_or(policy.sweep.inactive_days);
+            policy.sweep.action = sweep.action.unwrap_or(policy.sweep.action);
+        }
+        if let (Some(info), Input::Roster { key } | Input::Hr { key }) = (&info, &input) {
+            if info.size > policy.max_file_bytes {
+                let error = InputError::TooLarge { file: key.clone(), size: info.size, limit: policy.max_file_bytes };
+                return rejected(error.to_string(), error.kind()).await;
             }
+        }
+        let read = match &input {
+            Input::Roster { key } => read_roster(key, &store.get(key).await?, &policy),
+            Input::Hr { key } => read_hr(key, &store.get(key).await?, &policy, now),
+            Input::Sweep(_) => Ok(ReadInput::default()),
+        };
+        let mut read = match read {
+            Ok(read) => read,
+            Err(error) => return rejected(error.to_string(), error.kind()).await,
         };
 
-        let users: Vec<AccountUser> = self.zoom.list_all_users().await?.into_iter().map(account_user).collect();
-        let backup_key = keys::backup_key(&run_id);
-        store.put(&backup_key, backup_csv(&users), "text/csv").await?;
-        tracing::info!(users = users.len(), %backup_key, "account backed up");
+        let account = self.snapshot().await?;
+        let mut schedule_keys = Vec::new();
+        if let Input::Sweep(_) = &input {
+            read.requests = inactive_users(&account, &policy.sweep, now);
+            schedule_keys = self.due_terminations(store, now, &policy, &mut read.requests).await?;
+            read.format = "sweep".to_string();
+        }
+        let backup_key = self.back_up(store, &run_id, &account.users, &input, info.as_ref()).await?;
 
+        let body = decide(Decision {
+            requests: &read.requests,
+            rejected: read.rejected,
+            scheduled: read.scheduled,
+            account: &account,
+            policy: &policy,
+            calls_per_second: {
+                let pacing = self.zoom.pacing();
+                pacing.rate(offboard_zoom::Label::Light) * f64::from(pacing.executors)
+            },
+        });
         let plan = Plan {
             schema_version: PLAN_SCHEMA_VERSION,
             run_id: run_id.clone(),
+            kind: match input {
+                Input::Roster { .. } => PlanSource::Inbox,
+                Input::Hr { .. } => PlanSource::Hr,
+                Input::Sweep(_) => PlanSource::Sweep,
+            },
             source,
             created_at: now_rfc3339(),
             backup_key,
-            email_column: roster.email_column.clone(),
-            body: diff(&roster, &users),
+            input_format: read.format,
+            email_column: read.email_column,
+            body,
         };
         if store.put_json_once(&plan_key, &plan).await? == PutOnce::AlreadyExists {
-            tracing::info!("a concurrent delivery wrote the plan first; sending its actions");
-            return self.fan_out_written(store, plan_key).await;
+            tracing::info!("a concurrent delivery wrote the plan first");
+            return self.resume(store, store.get_json(&plan_key).await?, None).await;
         }
-        self.fan_out(&plan, plan_key).await
+        store.put(&keys::plan_csv_key(&run_id), plan_csv(&plan), "text/csv").await?;
+        store.put(&keys::plan_summary_key(&run_id), plan_summary(&plan).into_bytes(), "text/plain").await?;
+        if !plan.body.scheduled.is_empty() {
+            store.put_json(&keys::schedule_key(&run_id), &plan.body.scheduled).await?;
+            tracing::info!(scheduled = plan.body.scheduled.len(), "terminations scheduled for the sweep");
+        }
+        self.consume_schedule(store, &schedule_keys, now).await?;
+        self.resume(store, plan, None).await
     }
 
-    /// Sends the actions of the plan already in the bucket: the one every delivery of the
-    /// run must agree on.
-    async fn fan_out_written(&self, store: &Store, plan_key: String) -> Result<PlanReport, PipelineError> {
-        let plan: Plan = store.get_json(&plan_key).await?;
-        self.fan_out(&plan, plan_key).await
-    }
-
-    async fn fan_out(&self, plan: &Plan, plan_key: String) -> Result<PlanReport, PipelineError> {
+    /// Sends a written plan's actions unless they were sent already or the plan is held
+    /// and not approved.
+    async fn resume(&self, store: &Store, plan: Plan, approval: Option<Approval>) -> Result<PlanReport, PipelineError> {
+        let run_id = plan.run_id.clone();
+        if store.exists(&keys::sent_key(&run_id)).await? {
+            tracing::info!("actions already sent; nothing sent now");
+            return Ok(PlanReport::AlreadySent { run_id });
+        }
+        if let (Some(hold), None) = (&plan.body.hold, &approval) {
+            if !store.exists(&keys::approval_key(&run_id)).await? {
+                tracing::warn!(reason = %hold.reason, "plan held for approval; nothing sent");
+                return Ok(PlanReport::Held {
+                    run_id,
+                    plan_key: keys::plan_key(&plan.run_id),
+                    actions: hold.actions,
+                    threshold: hold.threshold,
+                    reason: hold.reason.clone(),
+                });
+            }
+            // An approval is there but this delivery is not it: let the approval's own
+            // event decide, so its checks always run.
+            return Ok(PlanReport::Held {
+                run_id,
+                plan_key: keys::plan_key(&plan.run_id),
+                actions: hold.actions,
+                threshold: hold.threshold,
+                reason: "approval present; its own event sends the plan".to_string(),
+            });
+        }
         let messages: Vec<ActionMessage> =
             plan.body.actions.iter().map(|a| ActionMessage::new(&plan.run_id, a.clone())).collect();
         let sent = self.queue.send_all(&messages).await?;
-        tracing::info!(sent, skipped = plan.body.skipped.len(), "plan fanned out");
+        let marker = Sent {
+            run_id: run_id.clone(),
+            actions: sent,
+            sent_at: now_rfc3339(),
+            approved_by: approval.and_then(|a| a.approved_by),
+        };
+        store.put_json_once(&keys::sent_key(&run_id), &marker).await?;
+        let refused = plan.body.skipped.iter().filter(|s| s.reason.is_refusal()).count();
+        tracing::info!(sent, skipped = plan.body.skipped.len(), refused, "plan fanned out");
         Ok(PlanReport::Planned {
-            run_id: plan.run_id.clone(),
-            plan_key,
+            run_id,
+            plan_key: keys::plan_key(&plan.run_id),
             backup_key: plan.backup_key.clone(),
             actions: sent,
             skipped: plan.body.skipped.len(),
+            refused,
         })
     }
+
+    /// An approval arrived: send the held plan, unless the account has changed under it.
+    async fn approve(&self, store: &Store, run_id: &str, approval_key: &str) -> Result<PlanReport, PipelineError> {
+        let Some(plan_bytes) = store.get_optional(&keys::plan_key(run_id)).await? else {
+            let reason = format!("no plan for run {run_id}: nothing to approve");
+            tracing::warn!(%reason, "approval refused");
+            return Ok(PlanReport::ApprovalRefused { run_id: run_id.to_string(), reason });
+        };
+        let plan: Plan = serde_json::from_slice(&plan_bytes)
+            .map_err(|e| PipelineError::Data { what: keys::plan_key(run_id), detail: e.to_string() })?;
+        if store.exists(&keys::sent_key(run_id)).await? {
+            return Ok(PlanReport::AlreadySent { run_id: run_id.to_string() });
+        }
+        let approval: Approval = match store.get_optional(approval_key).await? {
+            None => Approval::default(),
+            Some(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Approval::default(),
+            Some(bytes) => match serde_json::from_slice(&bytes) {
+                Ok(approval) => approval,
+                Err(e) => {
+                    let reason = format!("{approval_key}: not a valid approval: {e}");
+                    return self.refuse_approval(store, run_id, reason, &[]).await;
+                }
+            },
+        };
+        let current = self.snapshot().await?;
+        let changes = changes_since_backup(&plan, &current);
+        if !changes.is_empty() {
+            let reason = format!(
+                "the account changed since the backup of this plan ({} of its users differ); plan the file again",
+                changes.len()
+            );
+            return self.refuse_approval(store, run_id, reason, &changes).await;
+        }
+        tracing::info!(approved_by = ?approval.approved_by, "approved; sending the held plan");
+        self.resume(store, plan, Some(approval)).await
+    }
+
+    async fn refuse_approval(
+        &self,
+        store: &Store,
+        run_id: &str,
+        reason: String,
+        changes: &[String],
+    ) -> Result<PlanReport, PipelineError> {
+        let body = ApprovalRefusal { run_id, reason: &reason, changes, refused_at: now_rfc3339() };
+        store.put_json(&keys::approval_refused_key(run_id), &body).await?;
+        tracing::warn!(%reason, "approval refused; nothing sent");
+        Ok(PlanReport::ApprovalRefused { run_id: run_id.to_string(), reason })
+    }
+
+    /// The policy in force: the bucket's `config/policy.json` over the deployment's. An
+    /// invalid object is the inner error: the run is refused, not retried.
+    async fn policy(&self, store: &Store) -> Result<Result<Policy, PolicyError>, PipelineError> {
+        Ok(match store.get_optional(keys::POLICY_KEY).await? {
+            None => Ok(self.base_policy.clone()),
+            Some(bytes) => parse_policy_over(&self.base_policy, keys::POLICY_KEY, &bytes),
+        })
+    }
+
+    /// The account as one read: every user, the role names, the Zoom Rooms.
+    async fn snapshot(&self) -> Result<Account, PipelineError> {
+        let (users, roles, rooms) =
+            tokio::try_join!(self.zoom.list_all_users(), self.zoom.list_roles(), self.zoom.zoom_room_emails())?;
+        Ok(Account {
+            users: users.into_iter().map(account_user).collect(),
+            role_names: roles.into_iter().map(|r| (r.id, r.name)).collect(),
+            room_emails: rooms.iter().map(|e| offboard_core::email::normalize(e)).collect(),
+        })
+    }
+
+    /// Writes the backup (CSV, gzipped JSON Lines, manifest) before anything is decided.
+    async fn back_up(
+        &self,
+        store: &Store,
+        run_id: &str,
+        users: &[AccountUser],
+        input: &Input,
+        info: Option<&ObjectInfo>,
+    ) -> Result<String, PipelineError> {
+        let csv_key = keys::backup_key(run_id);
+        let jsonl_gz_key = keys::backup_jsonl_key(run_id);
+        store.put(&csv_key, backup_csv(users), "text/csv").await?;
+        store.put(&jsonl_gz_key, gzip(&backup_jsonl(users))?, "application/gzip").await?;
+        let (by_status, by_type) = BackupManifest::count(users);
+        let manifest = BackupManifest {
+            run_id: run_id.to_string(),
+            taken_at: now_rfc3339(),
+            users: users.len(),
+            by_status,
+            by_type,
+            source_key: match input {
+                Input::Roster { key } | Input::Hr { key } => Some(key.clone()),
+                Input::Sweep(_) => None,
+            },
+            source_etag: info.map(|i| i.etag.clone()),
+            source_version: info.and_then(|i| i.version_id.clone()),
+            csv_key: csv_key.clone(),
+            jsonl_gz_key,
+        };
+        store.put_json(&keys::backup_manifest_key(run_id), &manifest).await?;
+        tracing::info!(users = users.len(), %csv_key, "account backed up");
+        Ok(csv_key)
+    }
+
+    /// Adds the scheduled terminations due by `now` to `requests`; returns the schedule
+    /// objects read, to be trimmed once the plan is written.
+    async fn due_terminations(
+        &self,
+        store: &Store,
+        now: Timestamp,
+        policy: &Policy,
+        requests: &mut Vec<Request>,
+    ) -> Result<Vec<String>, PipelineError> {
+        let keys = store.list_keys(keys::SCHEDULE_PREFIX).await?;
+        for key in &keys {
+            let terminations: Vec<Termination> = store.get_json(key).await?;
+            requests.extend(terminations.iter().filter(|t| t.is_due(now)).map(|t| t.request(policy)));
+        }
+        Ok(keys)
+    }
+
+    /// Removes the terminations a written sweep plan took up. A crash before this leaves
+    /// them to the next sweep, where they are found already done and skipped.
+    async fn consume_schedule(
+        &self,
+        store: &Store,
+        schedule_keys: &[String],
+        now: Timestamp,
+    ) -> Result<(), PipelineError> {
+        for key in schedule_keys {
+            let terminations: Vec<Termination> = store.get_json(key).await?;
+            let remaining: Vec<&Termination> = terminations.iter().filter(|t| !t.is_due(now)).collect();
+            if remaining.is_empty() {
+                store.delete(key).await?;
+            } else if remaining.len() < terminations.len() {
+                store.put_json(key, &remaining).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Records why a run's input was refused (`error.json`); nothing is sent.
+async fn reject(
+    store: &Store,
+    run_id: &str,
+    source: &str,
+    error: String,
+    kind: &'static str,
+) -> Result<PlanReport, PipelineError> {
+    let error_key = keys::error_key(run_id);
+    let body = RunError { run_id, source, kind, error: error.clone(), created_at: now_rfc3339() };
+    store.put_json(&error_key, &body).await?;
+    tracing::warn!(%error, %error_key, "input refused; nothing sent");
+    Ok(PlanReport::Rejected { run_id: run_id.to_string(), error_key, error })
+}
+
+/// A file read into requests.
+#[derive(Default)]
+struct ReadInput {
+    format: String,
+    email_column: String,
+    requests: Vec<Request>,
+    rejected: Vec<SkippedRow>,
+    scheduled: Vec<Termination>,
+}
+
+fn read_roster(key: &str, bytes: &[u8], policy: &Policy) -> Result<ReadInput, InputError> {
+    let roster = parse_roster(key, bytes)?;
+    Ok(ReadInput {
+        requests: roster.requests(policy.inbox_action),
+        format: roster.format,
+        email_column: roster.email_column,
+        rejected: roster.rejected,
+        scheduled: Vec::new(),
+    })
+}
+
+fn read_hr(key: &str, bytes: &[u8], policy: &Policy, now: Timestamp) -> Result<ReadInput, InputError> {
+    let file = parse_hr_file(key, bytes, &policy.dates)?;
+    let (due, later): (Vec<Termination>, Vec<Termination>) = file.terminations.into_iter().partition(|t| t.is_due(now));
+    Ok(ReadInput {
+        format: file.format,
+        email_column: String::new(),
+        requests: due.iter().map(|t| t.request(policy)).collect(),
+        rejected: file.rejected,
+        scheduled: later,
+    })
+}
+
+/// What changed, for the users a held plan acts on, between its backup and `current`.
+fn changes_since_backup(plan: &Plan, current: &Account) -> Vec<String> {
+    let by_id: HashMap<&str, &AccountUser> =
+        current.users.iter().map(|u| (u.id.as_deref().unwrap_or(u.email.as_str()), u)).collect();
+    let mut changes = Vec::new();
+    for action in &plan.body.actions {
+        match by_id.get(action.user_id.as_str()) {
+            None => changes.push(format!("{} is no longer in the account", action.email)),
+            Some(user) => {
+                let now = UserState::of(user);
+                if now != action.before {
+                    changes.push(format!(
+                        "{}: was {} type {} role {}, is now {} type {} role {}",
+                        action.email,
+                        action.before.status.as_str(),
+                        action.before.user_type,
+                        action.before.role_id.as_deref().unwrap_or("-"),
+                        now.status.as_str(),
+                        now.user_type,
+                        now.role_id.as_deref().unwrap_or("-"),
+                    ));
+                }
+            }
+        }
+    }
+    changes
+}
+
+fn gzip(bytes: &[u8]) -> Result<Vec<u8>, PipelineError> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder
+        .write_all(bytes)
+        .and_then(|()| encoder.finish())
+        .map_err(|e| PipelineError::Data { what: "gzip of the backup".into(), detail: e.to_string() })
 }
 
 /// A run id people can sort and read (`20261122T101500Z-3f9a1c2e`) that is the same for
 /// every delivery of the same object version, so redeliveries land in the same run.
-pub fn run_id_for(bucket: &str, key: &str, etag: &str, last_modified: i64) -> String {
-    let stamp = OffsetDateTime::from_unix_timestamp(last_modified)
+pub fn run_id_for(bucket: &str, key: &str, info: &ObjectInfo) -> String {
+    let stamp = OffsetDateTime::from_unix_timestamp(info.last_modified)
         .ok()
         .and_then(|t| t.format(time::macros::format_description!("[year][month][day]T[hour][minute][second]Z")).ok())
         .unwrap_or_else(|| "00000000T000000Z".to_string());
-    let digest = Sha256::digest(format!("{bucket}\0{key}\0{etag}").as_bytes());
+    let version = info.version_id.as_deref().unwrap_or("");
+    let digest = Sha256::digest(format!("{bucket}\0{key}\0{}\0{version}", info.etag).as_bytes());
     let short: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
     format!("{stamp}-{short}")
 }
 
-fn account_user(user: offboard_zoom::User) -> AccountUser {
+pub(crate) fn account_user(user: offboard_zoom::User) -> AccountUser {
     AccountUser {
         id: user.id,
         email: user.email,
@@ -163,6 +556,7 @@ fn account_user(user: offboard_zoom::User) -> AccountUser {
         role_id: user.role_id,
         last_login_time: user.last_login_time,
         user_created_at: user.user_created_at,
+        employee_id: user.employee_unique_id,
     }
 }
 
@@ -170,11 +564,21 @@ fn account_user(user: offboard_zoom::User) -> AccountUser {
 mod tests {
     use super::*;
 
+    fn info(etag: &str, version: Option<&str>) -> ObjectInfo {
+        ObjectInfo {
+            etag: etag.to_string(),
+            last_modified: 1_795_000_000,
+            size: 10,
+            version_id: version.map(str::to_string),
+        }
+    }
+
     #[test]
     fn run_ids_are_stable_per_object_version_and_sortable() {
-        let a = run_id_for("b", "inbox/r.csv", "etag1", 1_795_000_000);
-        assert_eq!(a, run_id_for("b", "inbox/r.csv", "etag1", 1_795_000_000));
-        assert_ne!(a, run_id_for("b", "inbox/r.csv", "etag2", 1_795_000_000));
+        let a = run_id_for("b", "inbox/r.csv", &info("etag1", None));
+        assert_eq!(a, run_id_for("b", "inbox/r.csv", &info("etag1", None)));
+        assert_ne!(a, run_id_for("b", "inbox/r.csv", &info("etag2", None)));
+        assert_ne!(a, run_id_for("b", "inbox/r.csv", &info("etag1", Some("v2"))));
         assert!(a.starts_with("20261118T"), "{a}");
         assert_eq!(a.len(), "20261118T000000Z-".len() + 8);
     }

@@ -1,5 +1,6 @@
 //! Settings read from the environment once per container.
 
+use offboard_core::{ActionKind, Policy};
 use offboard_zoom::{Endpoints, PacerConfig, Plan};
 
 use crate::error::PipelineError;
@@ -22,6 +23,8 @@ pub struct Settings {
     pub queue_url: Option<String>,
     /// How fast to call Zoom: plan, Offboard's share of the account's budget, executors.
     pub pacing: PacerConfig,
+    /// The deployment's policy; the bucket's `config/policy.json` is read over it.
+    pub policy: Policy,
 }
 
 /// Parses an optional variable, naming it when its value does not parse.
@@ -35,6 +38,40 @@ where
             .parse()
             .map_err(|e| PipelineError::Config(format!("environment variable {name}={text:?} is not valid: {e}"))),
     }
+}
+
+/// The deployment's policy: the defaults, with what the stack sets in the environment
+/// (`OFFBOARD_MAX_DESTRUCTIVE_ACTIONS`, `OFFBOARD_MAX_DESTRUCTIVE_SHARE`,
+/// `OFFBOARD_ALLOWED_DOMAINS` comma-separated, `OFFBOARD_PROTECTED_EMAILS`,
+/// `OFFBOARD_SWEEP_INACTIVE_DAYS`, `OFFBOARD_SWEEP_ACTION` downgrade or deactivate).
+fn policy_from(optional: impl Fn(&str) -> Option<String>) -> Result<Policy, PipelineError> {
+    let mut policy = Policy::default();
+    let list = |name: &str| -> Vec<String> {
+        optional(name)
+            .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
+            .unwrap_or_default()
+    };
+    let g = &mut policy.guardrails;
+    g.hold_above_count =
+        parsed("OFFBOARD_MAX_DESTRUCTIVE_ACTIONS", optional("OFFBOARD_MAX_DESTRUCTIVE_ACTIONS"), g.hold_above_count)?;
+    g.hold_above_share =
+        parsed("OFFBOARD_MAX_DESTRUCTIVE_SHARE", optional("OFFBOARD_MAX_DESTRUCTIVE_SHARE"), g.hold_above_share)?;
+    g.allowed_domains = list("OFFBOARD_ALLOWED_DOMAINS");
+    g.protected_emails = list("OFFBOARD_PROTECTED_EMAILS");
+    policy.sweep.inactive_days =
+        parsed("OFFBOARD_SWEEP_INACTIVE_DAYS", optional("OFFBOARD_SWEEP_INACTIVE_DAYS"), policy.sweep.inactive_days)?;
+    if let Some(action) = optional("OFFBOARD_SWEEP_ACTION") {
+        policy.sweep.action = match action.as_str() {
+            "downgrade" => ActionKind::Downgrade,
+            "deactivate" => ActionKind::Deactivate,
+            other => {
+                return Err(PipelineError::Config(format!(
+                "environment variable OFFBOARD_SWEEP_ACTION={other:?} is not valid: expected downgrade or deactivate"
+            )))
+            }
+        };
+    }
+    Ok(policy)
 }
 
 impl Settings {
@@ -65,6 +102,7 @@ impl Settings {
                 budget_share: parsed("OFFBOARD_BUDGET_SHARE", optional("OFFBOARD_BUDGET_SHARE"), 0.8)?,
                 executors: parsed("OFFBOARD_EXECUTOR_CONCURRENCY", optional("OFFBOARD_EXECUTOR_CONCURRENCY"), 1)?,
             },
+            policy: policy_from(optional)?,
         })
     }
 

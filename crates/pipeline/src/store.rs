@@ -8,11 +8,14 @@ use aws_sdk_s3::primitives::ByteStream;
 
 use crate::error::PipelineError;
 
-/// What `HeadObject` tells about a roster.
+/// What `HeadObject` tells about an input file.
 pub struct ObjectInfo {
     pub etag: String,
     /// Seconds since the Unix epoch.
     pub last_modified: i64,
+    pub size: u64,
+    /// Set when the bucket is versioned.
+    pub version_id: Option<String>,
 }
 
 /// Whether a write-once put wrote or found the object already there.
@@ -53,7 +56,43 @@ impl Store {
         Ok(ObjectInfo {
             etag: head.e_tag().unwrap_or_default().trim_matches('"').to_string(),
             last_modified: head.last_modified().map_or(0, |t| t.secs()),
+            size: head.content_length().and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+            version_id: head.version_id().filter(|v| !v.is_empty() && *v != "null").map(str::to_string),
         })
+    }
+
+    /// The object, or `None` when there is none.
+    pub async fn get_optional(&self, key: &str) -> Result<Option<Vec<u8>>, PipelineError> {
+        match self.s3.get_object().bucket(&self.bucket).key(key).send().await {
+            Ok(object) => {
+                let bytes = object.body.collect().await.map_err(|e| self.error("GetObject", key, e))?;
+                Ok(Some(bytes.into_bytes().to_vec()))
+            }
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
+            Err(e) => Err(self.error("GetObject", key, DisplayErrorContext(e))),
+        }
+    }
+
+    /// Every key under `prefix`, in key order.
+    pub async fn list_keys(&self, prefix: &str) -> Result<Vec<String>, PipelineError> {
+        let mut keys = Vec::new();
+        let mut pages = self.s3.list_objects_v2().bucket(&self.bucket).prefix(prefix).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| self.error("ListObjectsV2", prefix, DisplayErrorContext(e)))?;
+            keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_string)));
+        }
+        Ok(keys)
+    }
+
+    pub async fn delete(&self, key: &str) -> Result<(), PipelineError> {
+        self.s3
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| self.error("DeleteObject", key, DisplayErrorContext(e)))?;
+        Ok(())
     }
 
     pub async fn exists(&self, key: &str) -> Result<bool, PipelineError> {

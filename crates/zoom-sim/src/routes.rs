@@ -38,6 +38,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v2/users/{user_id}/meetings", get(list_meetings))
         .route("/v2/users/{user_id}/recordings", get(list_recordings))
         .route("/v2/roles", get(list_roles))
+        .route("/v2/metrics/zoomrooms", get(list_zoom_rooms))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), gate))
         .route("/oauth/token", post(issue_token))
         .layer(axum::middleware::from_fn_with_state(state.clone(), faults));
@@ -132,6 +133,9 @@ fn endpoint(method: &Method, path: &str) -> (Label, &'static [&'static str]) {
             (Label::Medium, &["cloud_recording:read:list_user_recordings:admin", "recording:read:admin"])
         }
         ("GET", "/v2/roles") => (Label::Medium, &["role:read:list_roles:admin", "role:read:admin"]),
+        ("GET", "/v2/metrics/zoomrooms") => {
+            (Label::Heavy, &["dashboard:read:list_zoom_rooms:admin", "dashboard_zr:read:admin"])
+        }
         _ => (Label::Light, &[]),
     }
 }
@@ -553,6 +557,56 @@ async fn list_roles(State(state): State<Shared>) -> Json<Value> {
         })
         .collect();
     Json(json!({ "total_records": roles.len(), "roles": roles }))
+}
+
+#[derive(Deserialize)]
+struct RoomsQuery {
+    page_size: Option<String>,
+    next_page_token: Option<String>,
+}
+
+/// `GET /metrics/zoomrooms`: the Dashboards list of Zoom Rooms, the one that carries
+/// each room's email. Its page token is the offset, which is all a client may not rely on.
+async fn list_zoom_rooms(
+    State(state): State<Shared>,
+    Query(query): Query<RoomsQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let sim = lock(&state);
+    let page_size: usize = match query.page_size.as_deref() {
+        None => 30,
+        Some(text) => text.parse().ok().filter(|n| (1..=300).contains(n)).ok_or_else(|| validation("page_size"))?,
+    };
+    let offset: usize = match query.next_page_token.as_deref().filter(|t| !t.is_empty()) {
+        None => 0,
+        Some(token) => {
+            token.strip_prefix("zr").and_then(|n| n.parse().ok()).ok_or_else(|| validation("next_page_token"))?
+        }
+    };
+    let rooms: Vec<&SimUser> = sim.users().filter(|u| u.is_room).collect();
+    let page: Vec<Value> = rooms
+        .iter()
+        .skip(offset)
+        .take(page_size)
+        .map(|u| {
+            json!({
+                "id": u.key,
+                "room_name": u.display_name,
+                "calendar_name": u.display_name,
+                "email": u.email,
+                "account_type": "Zoom Rooms",
+                "status": "Available",
+                "health": "noissue",
+                "issues": [],
+            })
+        })
+        .collect();
+    let next = offset + page.len();
+    Ok(Json(json!({
+        "page_size": page_size,
+        "total_records": rooms.len(),
+        "next_page_token": if next < rooms.len() { format!("zr{next}") } else { String::new() },
+        "zoom_rooms": page,
+    })))
 }
 
 // ---- the simulator's own API ---------------------------------------------------------

@@ -267,6 +267,7 @@ pub const ALL_SCOPES: &[&str] = &[
     "meeting:read:list_meetings:admin",
     "cloud_recording:read:list_user_recordings:admin",
     "role:read:list_roles:admin",
+    "dashboard:read:list_zoom_rooms:admin",
 ];
 
 pub struct SimState {

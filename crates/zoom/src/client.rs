@@ -20,7 +20,9 @@ use tokio::sync::Mutex;
 
 use crate::auth::{CachedToken, Credentials, TokenErrorBody, TokenResponse};
 use crate::error::ZoomError;
-use crate::model::{DeleteAction, DeleteOptions, ErrorBody, Summary, User, UserDetail, UserPage, UserStatus};
+use crate::model::{
+    DeleteAction, DeleteOptions, ErrorBody, Role, RolePage, RoomPage, Summary, User, UserDetail, UserPage, UserStatus,
+};
 use crate::pacer::{Label, Pace, Pacer, PacerConfig};
 
 /// Users per page when listing: FACTS.md advises at most 300 for safety.
@@ -170,6 +172,33 @@ impl ZoomClient {
         let query = [("status", status.as_str()), ("page_size", "1")];
         let page: Counted = decode(self.call(Label::Medium, Method::GET, "/users", |r| r.query(&query)).await?).await?;
         Ok(page.total_records)
+    }
+
+    /// Every role of the account, `GET /roles`: how owners and admins are known by name,
+    /// never by an assumed id (one Medium call per plan).
+    pub async fn list_roles(&self) -> Result<Vec<Role>, ZoomError> {
+        let page: RolePage = decode(self.call(Label::Medium, Method::GET, "/roles", |r| r).await?).await?;
+        Ok(page.roles)
+    }
+
+    /// The emails of every Zoom Room (`GET /metrics/zoomrooms`, the Dashboards list, which
+    /// unlike `GET /rooms` carries each room's email): the user list does not mark them.
+    pub async fn zoom_room_emails(&self) -> Result<Vec<String>, ZoomError> {
+        let mut emails = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let mut query = vec![("page_size", "300")];
+            if !page_token.is_empty() {
+                query.push(("next_page_token", page_token.as_str()));
+            }
+            let page: RoomPage =
+                decode(self.call(Label::Heavy, Method::GET, "/metrics/zoomrooms", |r| r.query(&query)).await?).await?;
+            emails.extend(page.zoom_rooms.into_iter().filter_map(|room| room.email).filter(|e| !e.is_empty()));
+            match page.next_page_token.filter(|t| !t.is_empty()) {
+                Some(next) => page_token = next,
+                None => return Ok(emails),
+            }
+        }
     }
 
     /// `GET /users/summary`.

@@ -21,5 +21,5 @@ pub mod pacer;
 pub use auth::Credentials;
 pub use client::{Endpoints, ZoomClient, DEFAULT_CALL_DEADLINE, DEFAULT_PAGE_SIZE};
 pub use error::{ErrorKind, ZoomError};
-pub use model::{DeleteAction, DeleteOptions, Summary, User, UserDetail, UserStatus};
+pub use model::{DeleteAction, DeleteOptions, Role, Summary, User, UserDetail, UserStatus};
 pub use pacer::{Label, Pacer, PacerConfig, Plan};

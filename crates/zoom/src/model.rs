@@ -44,6 +44,9 @@ pub struct User {
     pub user_created_at: Option<String>,
     #[serde(default)]
     pub dept: Option<String>,
+    /// Set for SSO users: the id HR systems know them by.
+    #[serde(default)]
+    pub employee_unique_id: Option<String>,
     /// The status the user was listed under (filled in by the client, which asked).
     #[serde(default = "unknown_status")]
     pub status: UserStatus,
@@ -121,4 +124,32 @@ pub struct DeleteOptions {
     pub transfer_webinar: bool,
     pub transfer_recording: bool,
     pub transfer_whiteboard: bool,
+}
+
+/// A role of the account, as `GET /roles` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RolePage {
+    #[serde(default)]
+    pub roles: Vec<Role>,
+}
+
+/// One Zoom Room of the Dashboards list; only what Offboard needs.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ZoomRoom {
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RoomPage {
+    #[serde(default)]
+    pub next_page_token: Option<String>,
+    #[serde(default)]
+    pub zoom_rooms: Vec<ZoomRoom>,
 }

@@ -292,3 +292,20 @@ async fn concurrent_callers_share_one_token_request() {
     }
     assert_eq!(sim.with_state(|s| s.live_tokens()), 1, "twenty concurrent first calls, one token request");
 }
+
+#[tokio::test]
+async fn names_roles_and_lists_zoom_rooms_across_pages() {
+    let sim = start(40_000).await;
+    let client = client_for(&sim, "sim-secret");
+    let roles = client.list_roles().await.unwrap();
+    let owner = roles.iter().find(|r| r.name == "Owner").expect("an Owner role");
+    let owner_email = sim.with_state(|s| s.users().find(|u| u.role.id() == owner.id).unwrap().email.clone());
+    let listed = client.list_users(UserStatus::Active).await.unwrap();
+    let listed_owner = listed.iter().find(|u| u.email == owner_email).unwrap();
+    assert_eq!(listed_owner.role_id.as_deref(), Some(owner.id.as_str()), "the list's role_id names the role");
+
+    let rooms = client.zoom_room_emails().await.unwrap();
+    let expected: Vec<String> = sim.with_state(|s| s.users().filter(|u| u.is_room).map(|u| u.email.clone()).collect());
+    assert!(expected.len() > 300, "enough rooms for two pages: {}", expected.len());
+    assert_eq!(rooms, expected);
+}

@@ -1,8 +1,11 @@
 //! `make demo`: the whole pipeline once, on the local stack, with a summary at the end.
 //!
 //! Starts moto, zoom-sim and both Lambda binaries under cargo-lambda's emulator, uploads
-//! a roster to `inbox/`, routes the S3 event to the planner and the actions to the
-//! executor until the queue is empty, prints what happened, and stops everything.
+//! a roster to `inbox/`, routes the S3 event to the planner; if the plan is held for
+//! approval (it is, by default: 150 of 2,000 is over the 50-action limit), shows why and
+//! approves it as `offboard approve` would, by writing `approvals/<run>.json`; then routes
+//! the actions to the executor until the queue is empty, prints what happened, and stops
+//! everything.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -57,6 +60,21 @@ async fn main() -> anyhow::Result<()> {
     }
     let run_id = report["run_id"].as_str().context("report without run id")?.to_string();
     println!("Planned run {run_id} in {:.1} s", planning.elapsed().as_secs_f64());
+    if report["result"] == "held" {
+        println!("  HELD: {}", report["reason"].as_str().unwrap_or("?"));
+        let summary = stack.get_object(&format!("runs/{run_id}/plan-summary.txt")).await?;
+        println!("\n  {}", String::from_utf8_lossy(&summary).trim_end().replace('\n', "\n  "));
+        let approval = serde_json::json!({ "approved_by": "demo", "note": "approved by make demo" });
+        stack.upload(&format!("approvals/{run_id}.json"), serde_json::to_vec(&approval)?).await?;
+        println!("\nApproved: wrote s3://{BUCKET}/approvals/{run_id}.json");
+        let reports = stack.deliver_s3_events().await?;
+        let sent = reports
+            .iter()
+            .flat_map(|r| r.as_array().cloned().unwrap_or_default())
+            .find(|r| r["result"] == "planned")
+            .with_context(|| format!("the approval did not release the plan: {reports:?}"))?;
+        println!("  {} actions sent to the executor", sent["actions"]);
+    }
 
     let executing = Instant::now();
     let stats = stack.drain_actions(Duration::from_secs(600)).await?;
@@ -97,6 +115,7 @@ async fn main() -> anyhow::Result<()> {
         outcomes.get("done").copied().unwrap_or(0),
         summary(&outcomes)
     );
+    println!("  refused               {:>6}   (guardrails: owner, admins, rooms, protected)", n(&counts["refused"]));
     println!("  unmatched             {:>6}   (no user with that email in the account)", unmatched);
     let others: Vec<String> =
         skipped.iter().filter(|(k, _)| k.as_str() != "not_in_account").map(|(k, v)| format!("{k} {v}")).collect();

@@ -1,7 +1,9 @@
-//! The planner Lambda: S3 `ObjectCreated` under `inbox/` → a plan and its actions on SQS.
+//! The planner Lambda: S3 `ObjectCreated` under `inbox/`, `hr/` or `approvals/`, or the
+//! scheduled sweep → a plan, and its actions on SQS unless it is held for approval.
 
 use lambda_runtime::{service_fn, LambdaEvent};
 use offboard_lambdas::s3_event::S3Notification;
+use offboard_lambdas::sweep_event::SweepEvent;
 use offboard_lambdas::{init_logging, Wiring};
 use offboard_pipeline::queue::ActionQueue;
 use offboard_pipeline::{PlanReport, Planner};
@@ -12,15 +14,32 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_logging();
     let wiring = Wiring::from_env().await?;
     let queue = ActionQueue::new(wiring.aws.sqs.clone(), wiring.settings.require_queue_url()?);
-    let planner = Planner { zoom: wiring.zoom.clone(), s3: wiring.aws.s3.clone(), queue };
-    let planner = &planner;
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<Value>| async move { handle(planner, event.payload).await },
-    ))
+    let planner = Planner {
+        zoom: wiring.zoom.clone(),
+        s3: wiring.aws.s3.clone(),
+        queue,
+        base_policy: wiring.settings.policy.clone(),
+    };
+    let bucket = wiring.settings.bucket.clone();
+    let (planner, bucket) = (&planner, &bucket);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        handle(planner, bucket.as_deref(), event.payload).await
+    }))
     .await
 }
 
-async fn handle(planner: &Planner, payload: Value) -> Result<Vec<PlanReport>, lambda_runtime::Error> {
+async fn handle(
+    planner: &Planner,
+    bucket: Option<&str>,
+    payload: Value,
+) -> Result<Vec<PlanReport>, lambda_runtime::Error> {
+    let sweep: SweepEvent = serde_json::from_value(payload.clone())?;
+    if sweep.is_sweep() {
+        let bucket = bucket.ok_or("OFFBOARD_BUCKET is not set: the sweep needs the bucket")?;
+        let report = planner.sweep(bucket, sweep.request(jiff::Timestamp::now())).await?;
+        tracing::info!(report = %serde_json::to_string(&report)?, "swept");
+        return Ok(vec![report]);
+    }
     let notification: S3Notification = serde_json::from_value(payload)?;
     if notification.event.as_deref() == Some("s3:TestEvent") {
         tracing::info!("s3:TestEvent skipped");
