@@ -39,6 +39,8 @@ lint: ## cargo fmt --check and clippy with warnings as errors
 bench: build ## Benchmarks; figures go into BENCHMARKS.md
 	bash scripts/bench-sim.sh
 	./target/release/client-bench
+	./target/release/diff-bench
+	./target/release/planner-bench
 
 deploy: ## Build the arm64 Lambda zips and deploy the stack with CDK (needs AWS credentials)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check ziglang

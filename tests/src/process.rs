@@ -26,6 +26,11 @@ impl Guard {
     }
 
     /// Fails if the process has already exited.
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn check_running(&mut self) -> anyhow::Result<()> {
         if let Some(status) = self.child.try_wait()? {
             bail!("{} exited early ({status})", self.name);

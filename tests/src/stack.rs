@@ -43,7 +43,7 @@ pub struct StackOptions {
 struct Function {
     invoke_url: String,
     _emulator: Guard,
-    _process: Guard,
+    process: Guard,
 }
 
 /// What [`LocalStack::drain_actions`] did.
@@ -279,6 +279,17 @@ impl LocalStack {
         delivered.into_iter().filter(|event| event.get("Records").is_some()).collect()
     }
 
+    /// The planner process's peak resident memory so far, in MB (`VmHWM`).
+    pub fn planner_peak_mb(&self) -> anyhow::Result<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.planner.process.pid()))?;
+        let kb = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .context("no VmHWM in the planner's /proc status")?;
+        Ok(kb / 1024.0)
+    }
+
     /// Invokes the planner with any event (a redelivered notification, the sweep's).
     pub async fn invoke_planner(&self, event: &Value) -> anyhow::Result<Value> {
         invoke(&self.http, &self.planner.invoke_url, event).await
@@ -415,7 +426,7 @@ fn start_function(name: &str, env: &[(&str, String)], logs: &Path) -> anyhow::Re
     Ok(Function {
         invoke_url: format!("http://127.0.0.1:{port}/2015-03-31/functions/_/invocations"),
         _emulator: emulator,
-        _process: process,
+        process,
     })
 }
 

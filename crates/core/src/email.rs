@@ -26,6 +26,17 @@ pub fn normalize(raw: &str) -> String {
     }
 }
 
+/// [`normalize`], without a copy when the address is already in normal form (as Zoom's
+/// own addresses nearly always are).
+pub fn normalized(raw: &str) -> std::borrow::Cow<'_, str> {
+    let plain = raw.bytes().all(|b| b.is_ascii_graphic() && !b.is_ascii_uppercase());
+    if plain {
+        std::borrow::Cow::Borrowed(raw)
+    } else {
+        std::borrow::Cow::Owned(normalize(raw))
+    }
+}
+
 /// Why a roster value is not an address Offboard will act on.
 pub fn invalid_reason(normalized: &str) -> Option<&'static str> {
     if normalized.is_empty() {
@@ -54,6 +65,12 @@ mod tests {
     fn normalizes_case_and_surrounding_space() {
         assert_eq!(normalize("  Ana.Lopez@ACME.example\t"), "ana.lopez@acme.example");
         assert_eq!(normalize("\u{FEFF}\u{200B}ana@acme.example\u{00A0}"), "ana@acme.example");
+    }
+
+    #[test]
+    fn borrows_what_is_already_normal() {
+        assert!(matches!(normalized("ana@acme.example"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(normalized(" Ana@Acme.example"), "ana@acme.example");
     }
 
     #[test]

@@ -65,7 +65,7 @@ impl Termination {
             employee_id: self.employee_id.clone(),
             kind,
             transfer_email: self.manager_email.clone().filter(|_| kind == ActionKind::Delete),
-            reason: format!("terminated {} ({} line {})", self.effective, self.source, self.line),
+            reason: Some(format!("terminated {} ({} line {})", self.effective, self.source, self.line)),
         }
     }
 }

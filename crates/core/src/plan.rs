@@ -7,8 +7,9 @@
 //! is sent: the owner, admins, Zoom Rooms and protected people are refused, and a plan
 //! too big to send without a person's approval carries a [`Hold`].
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::email;
@@ -100,9 +101,11 @@ pub struct Action {
     pub email: String,
     /// The line that asked for it (0 for the sweep's own findings).
     pub line: u64,
-    pub reason: String,
+    /// Why, when more than "listed on that line" (an HR termination, the sweep's finding).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delete: Option<DeleteSpec>,
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete: Option<Box<DeleteSpec>>,
     pub revoke_sso_first: bool,
     pub checks: Checks,
     pub before: UserState,
@@ -118,21 +121,32 @@ pub struct Request {
     pub employee_id: Option<String>,
     pub kind: ActionKind,
     pub transfer_email: Option<String>,
-    pub reason: String,
+    /// Why, when more than "listed on that line".
+    pub reason: Option<String>,
+}
+
+impl Action {
+    /// Why, for people.
+    pub fn why(&self) -> Cow<'_, str> {
+        match &self.reason {
+            Some(reason) => Cow::Borrowed(reason),
+            None => Cow::Owned(format!("listed on line {}", self.line)),
+        }
+    }
 }
 
 impl Roster {
-    /// One request per listed person, all of `kind`.
-    pub fn requests(&self, kind: ActionKind) -> Vec<Request> {
-        self.entries
-            .iter()
+    /// One request per listed person, all of `kind`; the entries move into the requests.
+    pub fn take_requests(&mut self, kind: ActionKind) -> Vec<Request> {
+        std::mem::take(&mut self.entries)
+            .into_iter()
             .map(|entry| Request {
                 line: entry.line,
-                email: Some(entry.email.clone()),
+                email: Some(entry.email),
                 employee_id: None,
                 kind,
                 transfer_email: None,
-                reason: format!("listed on roster line {}", entry.line),
+                reason: None,
             })
             .collect()
     }
@@ -338,10 +352,11 @@ pub struct Decision<'a> {
 pub fn decide(input: Decision<'_>) -> PlanBody {
     let Decision { requests, rejected, scheduled, account, policy, calls_per_second } = input;
     let users = &account.users;
-    let mut by_email: HashMap<String, usize> = HashMap::with_capacity(users.len());
-    let mut by_employee: HashMap<&str, usize> = HashMap::new();
+    let mut by_email: FxHashMap<Cow<'_, str>, usize> = FxHashMap::default();
+    by_email.reserve(users.len());
+    let mut by_employee: FxHashMap<&str, usize> = FxHashMap::default();
     for (index, user) in users.iter().enumerate() {
-        by_email.insert(email::normalize(&user.email), index);
+        by_email.insert(email::normalized(&user.email), index);
         if let Some(id) = user.employee_id.as_deref() {
             by_employee.insert(id, index);
         }
@@ -351,21 +366,20 @@ pub fn decide(input: Decision<'_>) -> PlanBody {
     let rows = requests.len() + rejected.len();
     let mut actions = Vec::new();
     let mut skipped = rejected;
-    let mut acted_on: HashMap<usize, u64> = HashMap::new();
+    // The line of the request that acted on each user, 0 for none.
+    let mut acted_on: Vec<u64> = vec![0; users.len()];
     let mut matched = 0;
     for request in requests {
-        let value = request.email.clone().or_else(|| request.employee_id.clone()).unwrap_or_default();
-        let skip = |reason: SkipReason| SkippedRow { line: request.line, value: value.clone(), reason };
+        let skip = |reason: SkipReason| {
+            let value = request.email.as_ref().or(request.employee_id.as_ref()).cloned().unwrap_or_default();
+            SkippedRow { line: request.line, value, reason }
+        };
         if let Some(reason) = request.email.as_deref().and_then(|e| guardrails.refuse_email(e)) {
             skipped.push(skip(reason));
             continue;
         }
-        let found = request
-            .email
-            .as_ref()
-            .and_then(|e| by_email.get(e))
-            .or_else(|| request.employee_id.as_deref().and_then(|id| by_employee.get(id)))
-            .copied();
+        let by_address = request.email.as_deref().and_then(|e| by_email.get(e)).copied();
+        let found = by_address.or_else(|| request.employee_id.as_deref().and_then(|id| by_employee.get(id)).copied());
         let Some(index) = found else {
             let reason = if request.email.is_some() { SkipReason::NotInAccount } else { SkipReason::UnknownEmployeeId };
             skipped.push(skip(reason));
@@ -373,7 +387,8 @@ pub fn decide(input: Decision<'_>) -> PlanBody {
         };
         matched += 1;
         let user = &users[index];
-        if let Some(reason) = guardrails.refuse_user(account, user) {
+        // Matched by address, the user's email has already passed the email guardrails.
+        if let Some(reason) = guardrails.refuse_user(account, user, by_address.is_none()) {
             skipped.push(skip(reason));
             continue;
         }
@@ -381,11 +396,11 @@ pub fn decide(input: Decision<'_>) -> PlanBody {
             skipped.push(skip(reason));
             continue;
         }
-        if let Some(&first_line) = acted_on.get(&index) {
-            skipped.push(skip(SkipReason::Duplicate { first_line }));
+        if acted_on[index] != 0 {
+            skipped.push(skip(SkipReason::Duplicate { first_line: acted_on[index] }));
             continue;
         }
-        acted_on.insert(index, request.line);
+        acted_on[index] = request.line.max(1);
         actions.push(action_for(request, user, policy));
     }
     let width = actions.len().to_string().len().max(4);
@@ -413,7 +428,7 @@ pub fn decide(input: Decision<'_>) -> PlanBody {
 
 /// The guardrails in a form that is quick to ask.
 struct Guardrails<'a> {
-    protected_emails: std::collections::HashSet<String>,
+    protected_emails: FxHashSet<String>,
     protected_domains: Vec<String>,
     allowed_domains: Vec<String>,
     actionable_roles: &'a [String],
@@ -432,6 +447,9 @@ impl<'a> Guardrails<'a> {
     }
 
     fn refuse_email(&self, normalized: &str) -> Option<SkipReason> {
+        if self.protected_emails.is_empty() && self.protected_domains.is_empty() && self.allowed_domains.is_empty() {
+            return None;
+        }
         if self.protected_emails.contains(normalized) {
             return Some(SkipReason::ProtectedEmail);
         }
@@ -446,9 +464,11 @@ impl<'a> Guardrails<'a> {
         None
     }
 
-    fn refuse_user(&self, account: &Account, user: &AccountUser) -> Option<SkipReason> {
-        if let Some(reason) = self.refuse_email(&email::normalize(&user.email)) {
-            return Some(reason);
+    fn refuse_user(&self, account: &Account, user: &AccountUser, check_email: bool) -> Option<SkipReason> {
+        if check_email {
+            if let Some(reason) = self.refuse_email(&email::normalized(&user.email)) {
+                return Some(reason);
+            }
         }
         if let Some(role_id) = &user.role_id {
             match account.role_name(user) {
@@ -476,14 +496,14 @@ fn nothing_to_do(kind: ActionKind, user: &AccountUser) -> Option<SkipReason> {
 fn action_for(request: &Request, user: &AccountUser, policy: &Policy) -> Action {
     let delete = (request.kind == ActionKind::Delete).then(|| {
         let transfer = request.transfer_email.is_some();
-        DeleteSpec {
+        Box::new(DeleteSpec {
             mode: policy.delete_mode,
             transfer_email: request.transfer_email.clone(),
             transfer_meetings: transfer && policy.transfer.meetings,
             transfer_webinars: transfer && policy.transfer.webinars,
             transfer_recordings: transfer && policy.transfer.recordings,
             transfer_whiteboards: transfer && policy.transfer.whiteboards,
-        }
+        })
     });
     let live = user.id.is_some() && user.status == UserStatus::Active;
     let checks = match request.kind {
@@ -647,7 +667,7 @@ mod tests {
             employee_id: None,
             kind,
             transfer_email: None,
-            reason: "test".into(),
+            reason: None,
         }
     }
 
@@ -659,7 +679,7 @@ mod tests {
         let account = small_account();
         let policy = Policy::default();
         let plan = decide(Decision {
-            requests: &roster.requests(ActionKind::Deactivate),
+            requests: &roster.clone().take_requests(ActionKind::Deactivate),
             rejected: roster.rejected.clone(),
             scheduled: Vec::new(),
             account: &account,
@@ -769,7 +789,7 @@ mod tests {
             employee_id: Some("E-u1".into()),
             kind: ActionKind::Delete,
             transfer_email: Some("boss@acme.example".into()),
-            reason: "terminated".into(),
+            reason: Some("terminated".into()),
         };
         let unknown = Request { employee_id: Some("E-none".into()), line: 10, ..by_id.clone() };
         let plan = plan(&[by_id, unknown], &account, &Policy::default());

@@ -18,7 +18,7 @@ pub fn plan_csv(plan: &Plan) -> Vec<u8> {
                 action.email.clone(),
                 action.kind.as_str().to_string(),
                 String::new(),
-                action.reason.clone(),
+                action.why().into_owned(),
                 action.user_id.clone(),
                 action.action_id.clone(),
                 format!("{} type {}", action.before.status.as_str(), action.before.user_type),

@@ -6,11 +6,13 @@
 //! [`SkippedRow`] with its line number and reason. A file that cannot be used at all is an
 //! [`InputError`] naming the file, and no one is acted on.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+
+use rustc_hash::FxHashMap;
 
 use crate::email;
 use crate::plan::{SkipReason, SkippedRow};
-use crate::table::{find_column, read_table, InputError, Row, Table};
+use crate::table::{find_column, read_table_picking, InputError, Row, Table};
 
 /// Header names (compared by [`crate::table::header_key`]) that mark the email column.
 pub const EMAIL_HEADERS: &[&str] = &[
@@ -52,7 +54,9 @@ pub struct RosterEntry {
 
 /// Parses a roster. `file` is used only to name the file in errors.
 pub fn parse_roster(file: &str, bytes: &[u8]) -> Result<Roster, InputError> {
-    let table = read_table(file, bytes)?;
+    // Only the email column is kept of each row: the one named so, else column 1.
+    let table =
+        read_table_picking(file, bytes, |headers| Some(vec![find_column(headers, EMAIL_HEADERS).unwrap_or(0)]))?;
     let (column, by_name) = match find_column(&table.headers, EMAIL_HEADERS) {
         Some(index) => (index, true),
         None if column_one_holds_emails(&table) => (0, false),
@@ -61,16 +65,51 @@ pub fn parse_roster(file: &str, bytes: &[u8]) -> Result<Roster, InputError> {
     // A bare list of addresses has no header row: its first line is a person, not a name
     // for the column, and must not be dropped.
     let headerless = !by_name && email::invalid_reason(&email::normalize(&table.headers[0])).is_none();
-    let first_row = headerless.then(|| Row { line: table.header_line, cells: table.headers.clone() });
-    let mut entries = Vec::with_capacity(table.rows.len() + 1);
-    let mut rejected = Vec::new();
-    let mut first_seen: HashMap<String, u64> = HashMap::with_capacity(table.rows.len() + 1);
-    for row in first_row.iter().chain(&table.rows) {
-        let raw = row.get(column);
-        match check_email(raw, row.line, &mut first_seen) {
-            Ok(normalized) => entries.push(RosterEntry { line: row.line, email: normalized }),
-            Err(skipped) => rejected.push(skipped),
+    let first_row = headerless.then(|| (table.header_line, table.headers[0].clone()));
+    let capacity = table.rows.len() + 1;
+    let cells = first_row.into_iter().chain(table.rows.into_iter().map(|row| {
+        let cell = row.cells.into_iter().next().unwrap_or_default();
+        (row.line, cell)
+    }));
+
+    // Normalize every row, then find repeats by borrowing the normalized addresses: a
+    // million-row roster is not copied a second time into the set of addresses seen. The
+    // text as written is kept only where it differs, to show in the plan.
+    let mut checked: Vec<Checked> = Vec::with_capacity(capacity);
+    for (line, raw) in cells {
+        let (email, written) = if matches!(email::normalized(&raw), Cow::Borrowed(_)) {
+            (raw, None)
+        } else {
+            (email::normalize(&raw), Some(raw))
+        };
+        let invalid = email::invalid_reason(&email).map(|why| SkipReason::InvalidEmail { detail: why.to_string() });
+        checked.push(Checked { line, email, written, invalid });
+    }
+    let mut first_line_of: Vec<Option<u64>> = vec![None; checked.len()];
+    {
+        let mut first_seen: FxHashMap<&str, u64> = FxHashMap::default();
+        first_seen.reserve(checked.len());
+        for (index, row) in checked.iter().enumerate().filter(|(_, row)| row.invalid.is_none()) {
+            if let Some(&first) = first_seen.get(row.email.as_str()) {
+                first_line_of[index] = Some(first);
+            } else {
+                first_seen.insert(&row.email, row.line);
+            }
         }
+    }
+    let mut entries = Vec::with_capacity(checked.len());
+    let mut rejected = Vec::new();
+    for (row, duplicate_of) in checked.into_iter().zip(first_line_of) {
+        let reason = match (row.invalid, duplicate_of) {
+            (None, None) => {
+                entries.push(RosterEntry { line: row.line, email: row.email });
+                continue;
+            }
+            (Some(invalid), _) => invalid,
+            (None, Some(first_line)) => SkipReason::Duplicate { first_line },
+        };
+        let value = row.written.unwrap_or(row.email).trim().to_string();
+        rejected.push(SkippedRow { line: row.line, value, reason });
     }
     Ok(Roster {
         email_column: if headerless { "(no header row)".to_string() } else { table.headers[column].clone() },
@@ -81,18 +120,14 @@ pub fn parse_roster(file: &str, bytes: &[u8]) -> Result<Roster, InputError> {
     })
 }
 
-/// Normalizes and validates one email cell; a repeat of an earlier row is a duplicate.
-pub(crate) fn check_email(raw: &str, line: u64, first_seen: &mut HashMap<String, u64>) -> Result<String, SkippedRow> {
-    let normalized = email::normalize(raw);
-    let reason = if let Some(why) = email::invalid_reason(&normalized) {
-        SkipReason::InvalidEmail { detail: why.to_string() }
-    } else if let Some(&first_line) = first_seen.get(&normalized) {
-        SkipReason::Duplicate { first_line }
-    } else {
-        first_seen.insert(normalized.clone(), line);
-        return Ok(normalized);
-    };
-    Err(SkippedRow { line, value: raw.trim().to_string(), reason })
+/// One row on its way through [`parse_roster`].
+struct Checked {
+    line: u64,
+    /// Normalized.
+    email: String,
+    /// The cell as written, when normalizing changed it.
+    written: Option<String>,
+    invalid: Option<SkipReason>,
 }
 
 /// The 2017 layout puts emails in column 1 under any header; accept that layout only

@@ -71,6 +71,6 @@ impl Account {
     }
 
     pub fn is_room(&self, user: &AccountUser) -> bool {
-        self.room_emails.contains(&email::normalize(&user.email))
+        !self.room_emails.is_empty() && self.room_emails.contains(email::normalized(&user.email).as_ref())
     }
 }

@@ -37,7 +37,7 @@ pub fn inactive_users(account: &Account, sweep: &SweepPolicy, now: Timestamp) ->
                 employee_id: None,
                 kind: sweep.action,
                 transfer_email: None,
-                reason,
+                reason: Some(reason),
             })
         })
         .collect()
@@ -82,7 +82,8 @@ mod tests {
         let emails: Vec<_> = found.iter().map(|r| r.email.as_deref().unwrap()).collect();
         assert_eq!(emails, ["idle@x.example", "never@x.example"]);
         assert!(found.iter().all(|r| r.kind == ActionKind::Downgrade));
-        assert!(found[0].reason.contains("more than 90 days"), "{}", found[0].reason);
+        let reason = found[0].reason.as_deref().unwrap();
+        assert!(reason.contains("more than 90 days"), "{reason}");
         let disabled = SweepPolicy { enabled: false, ..SweepPolicy::default() };
         assert!(inactive_users(&account, &disabled, now).is_empty());
     }

@@ -97,17 +97,29 @@ const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 
 /// Reads a CSV (delimiter sniffed) or an `.xlsx` workbook (its first sheet).
 pub fn read_table(file: &str, bytes: &[u8]) -> Result<Table, InputError> {
+    read_table_picking(file, bytes, |_| None)
+}
+
+/// [`read_table`], keeping of each row only the columns `pick` names once it has seen the
+/// header (`None`: every column). A roster of a million rows needs one column, not all.
+pub fn read_table_picking(
+    file: &str,
+    bytes: &[u8],
+    pick: impl FnOnce(&[String]) -> Option<Vec<usize>>,
+) -> Result<Table, InputError> {
     if bytes.starts_with(ZIP_MAGIC) {
-        return read_xlsx(file, bytes);
+        return read_xlsx(file, bytes, pick);
     }
     let text = as_text(file, bytes)?;
     let delimiter = sniff_delimiter(text);
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut lines = LineCounter::new(text);
-    let mut headers = None;
+    let mut headers: Option<Vec<String>> = None;
     let mut header_line = 1;
     let mut rows = Vec::new();
+    let mut picked: Option<Vec<usize>> = None;
+    let mut pick = Some(pick);
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
@@ -123,10 +135,16 @@ pub fn read_table(file: &str, bytes: &[u8]) -> Result<Table, InputError> {
             continue;
         }
         if headers.is_none() {
-            headers = Some(record.iter().map(|h| h.trim().to_string()).collect());
+            let names: Vec<String> = record.iter().map(|h| h.trim().to_string()).collect();
+            picked = pick.take().and_then(|pick| pick(&names));
+            headers = Some(names);
             header_line = line;
         } else {
-            rows.push(Row { line, cells: record.iter().map(str::to_string).collect() });
+            let cells = match &picked {
+                None => record.iter().map(str::to_string).collect(),
+                Some(columns) => columns.iter().map(|&c| record.get(c).unwrap_or("").to_string()).collect(),
+            };
+            rows.push(Row { line, cells });
         }
     }
     let headers = headers.ok_or_else(|| InputError::Empty { file: file.to_string() })?;
@@ -209,7 +227,11 @@ fn memchr_count(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
-fn read_xlsx(file: &str, bytes: &[u8]) -> Result<Table, InputError> {
+fn read_xlsx(
+    file: &str,
+    bytes: &[u8],
+    pick: impl FnOnce(&[String]) -> Option<Vec<usize>>,
+) -> Result<Table, InputError> {
     use calamine::{Reader, Xlsx};
     let bad = |detail: String| InputError::BadWorkbook { file: file.to_string(), detail };
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
@@ -219,9 +241,11 @@ fn read_xlsx(file: &str, bytes: &[u8]) -> Result<Table, InputError> {
         .map_err(|e| bad(e.to_string()))?;
     let first_row = range.start().map_or(0, |(row, _)| u64::from(row));
     let first_column = range.start().map_or(0, |(_, column)| column as usize);
-    let mut headers = None;
+    let mut headers: Option<Vec<String>> = None;
     let mut header_line = 1;
     let mut rows = Vec::new();
+    let mut picked: Option<Vec<usize>> = None;
+    let mut pick = Some(pick);
     for (index, cells) in range.rows().enumerate() {
         // Spreadsheet rows are numbered from 1, as Excel shows them.
         let line = first_row + index as u64 + 1;
@@ -231,10 +255,16 @@ fn read_xlsx(file: &str, bytes: &[u8]) -> Result<Table, InputError> {
             continue;
         }
         if headers.is_none() {
-            headers = Some(texts.iter().map(|h| h.trim().to_string()).collect());
+            let names: Vec<String> = texts.iter().map(|h| h.trim().to_string()).collect();
+            picked = pick.take().and_then(|pick| pick(&names));
+            headers = Some(names);
             header_line = line;
         } else {
-            rows.push(Row { line, cells: texts });
+            let cells = match &picked {
+                None => texts,
+                Some(columns) => columns.iter().map(|&c| texts.get(c).cloned().unwrap_or_default()).collect(),
+            };
+            rows.push(Row { line, cells });
         }
     }
     let headers = headers.ok_or_else(|| InputError::Empty { file: file.to_string() })?;

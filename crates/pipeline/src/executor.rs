@@ -155,7 +155,7 @@ impl Executor {
             ActionKind::Deactivate => self.zoom.deactivate(user).await?,
             ActionKind::Downgrade => self.zoom.downgrade_to_basic(user).await?,
             ActionKind::Delete => {
-                let spec = action.delete.clone().unwrap_or(offboard_core::DeleteSpec {
+                let spec = action.delete.as_deref().cloned().unwrap_or(offboard_core::DeleteSpec {
                     mode: DeleteMode::Disassociate,
                     transfer_email: None,
                     transfer_meetings: false,

@@ -470,9 +470,9 @@ struct ReadInput {
 }
 
 fn read_roster(key: &str, bytes: &[u8], policy: &Policy) -> Result<ReadInput, InputError> {
-    let roster = parse_roster(key, bytes)?;
+    let mut roster = parse_roster(key, bytes)?;
     Ok(ReadInput {
-        requests: roster.requests(policy.inbox_action),
+        requests: roster.take_requests(policy.inbox_action),
         format: roster.format,
         email_column: roster.email_column,
         rejected: roster.rejected,

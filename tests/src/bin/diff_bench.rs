@@ -75,7 +75,7 @@ fn account(users: usize, rng: &mut Rng) -> Vec<AccountUser> {
                 last_name: format!("Last{}", i % 991),
                 user_type: if rng.below(10) < 7 { 2 } else { 1 },
                 status,
-                role_id: (!pending).then(|| roles[if i == 0 { 0 } else { 2 }].to_string()),
+                role_id: (!pending).then(|| roles[2].to_string()),
                 last_login_time: (!pending).then(|| "2026-10-01T10:00:00Z".to_string()),
                 user_created_at: Some("2023-05-01T09:30:00Z".to_string()),
                 employee_id: None,
@@ -105,14 +105,18 @@ fn roster(users: usize, rows: usize, rng: &mut Rng) -> Vec<u8> {
     csv.into_bytes()
 }
 
-/// The process's peak resident memory so far, in MB (`VmHWM` of /proc/self/status).
-fn peak_mb() -> f64 {
+/// A memory figure of /proc/self/status in MB: `VmHWM` (peak) or `VmRSS` (now).
+fn status_mb(field: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn peak_mb() -> f64 {
+    status_mb("VmHWM:")
 }
 
 fn main() -> anyhow::Result<()> {
@@ -120,12 +124,13 @@ fn main() -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("offboard-diff-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let mut rng = Rng(args.seed);
-    let users = account(args.users, &mut rng);
-    let roster_bytes = roster(args.users, args.rows, &mut rng);
     let roster_path = dir.join("roster.csv");
     let snapshot_path = dir.join("snapshot.csv");
-    std::fs::write(&roster_path, &roster_bytes)?;
+    // The same inputs as files, for Python: the snapshot as Offboard's backup CSV.
+    let users = account(args.users, &mut rng);
     std::fs::write(&snapshot_path, backup_csv(&users))?;
+    let roster_bytes = roster(args.users, args.rows, &mut rng);
+    std::fs::write(&roster_path, &roster_bytes)?;
     let account = Account {
         users,
         role_names: [
@@ -141,11 +146,13 @@ fn main() -> anyhow::Result<()> {
     let mut policy = Policy::default();
     policy.guardrails.hold_above_count = usize::MAX;
     policy.guardrails.hold_above_share = 1.0;
-    let before_mb = peak_mb();
+    let before_mb = status_mb("VmRSS:");
 
     let started = Instant::now();
-    let parsed = parse_roster("roster.csv", &roster_bytes).context("the generated roster did not parse")?;
-    let requests = parsed.requests(ActionKind::Deactivate);
+    let mut parsed = parse_roster("roster.csv", &roster_bytes).context("the generated roster did not parse")?;
+    let parse_seconds = started.elapsed().as_secs_f64();
+    let requests = parsed.take_requests(ActionKind::Deactivate);
+    let requests_seconds = started.elapsed().as_secs_f64() - parse_seconds;
     let plan = decide(Decision {
         requests: &requests,
         rejected: parsed.rejected,
@@ -156,6 +163,10 @@ fn main() -> anyhow::Result<()> {
     });
     let seconds = started.elapsed().as_secs_f64();
     let peak = peak_mb();
+    eprintln!(
+        "  phases: parse {parse_seconds:.3} s, requests {requests_seconds:.3} s, decide {:.3} s",
+        seconds - parse_seconds - requests_seconds
+    );
     let (actions, skipped) = (plan.actions.len(), plan.skipped.len());
     drop(plan);
 
