@@ -71,7 +71,8 @@ impl Executor {
 
         let mut findings = Findings::default();
         let mut performed = None;
-        let called = self.perform(action, &mut findings, &mut performed).await;
+        let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+        let called = perform(&self.zoom, action, today, &mut findings, &mut performed).await;
         let (outcome, zoom_message) = match called {
             Ok(None) => (Outcome::Done, None),
             Ok(Some(reason)) => (Outcome::Skipped { reason }, None),
@@ -107,78 +108,79 @@ impl Executor {
     }
 }
 
-impl Executor {
-    /// Makes the checks, then the change. `Ok(Some(reason))` when a check said not to act.
-    async fn perform(
-        &self,
-        action: &Action,
-        findings: &mut Findings,
-        performed: &mut Option<ActionKind>,
-    ) -> Result<Option<String>, ZoomError> {
-        let user = action.user_id.as_str();
-        let licensed = action.before.user_type == 2;
-        let mut kind = action.kind;
-        if action.checks.upcoming_meetings != MeetingsRule::Ignore {
-            let meetings = self.zoom.upcoming_meetings(user).await?;
-            findings.upcoming_meetings = Some(meetings);
-            if meetings > 0 {
-                match action.checks.upcoming_meetings {
-                    MeetingsRule::Downgrade if licensed => kind = ActionKind::Downgrade,
-                    _ => return Ok(Some(format!("hosts {meetings} upcoming meetings"))),
-                }
+/// Makes the checks the action carries, then the change. `Ok(Some(reason))` when a check
+/// said not to act. `findings` and `performed` say what was found and done, even when a
+/// later call fails. Cloud recordings are counted over the month before `today` (Zoom
+/// answers at most a month per call).
+pub async fn perform(
+    zoom: &ZoomClient,
+    action: &Action,
+    today: jiff::civil::Date,
+    findings: &mut Findings,
+    performed: &mut Option<ActionKind>,
+) -> Result<Option<String>, ZoomError> {
+    let user = action.user_id.as_str();
+    let licensed = action.before.user_type == 2;
+    let mut kind = action.kind;
+    if action.checks.upcoming_meetings != MeetingsRule::Ignore {
+        let meetings = zoom.upcoming_meetings(user).await?;
+        findings.upcoming_meetings = Some(meetings);
+        if meetings > 0 {
+            match action.checks.upcoming_meetings {
+                MeetingsRule::Downgrade if licensed => kind = ActionKind::Downgrade,
+                _ => return Ok(Some(format!("hosts {meetings} upcoming meetings"))),
             }
         }
-        if kind == ActionKind::Delete && action.checks.cloud_recordings == RecordingsRule::KeepAsBasic {
-            let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
-            let from = today.checked_sub(jiff::Span::new().days(30)).unwrap_or(today);
-            let recordings = self.zoom.cloud_recordings(user, &from.to_string(), &today.to_string()).await?;
-            findings.cloud_recordings = Some(recordings);
-            if recordings > 0 {
-                if !licensed {
-                    return Ok(Some(format!("owns {recordings} cloud recordings and is already Basic")));
-                }
-                kind = ActionKind::Downgrade;
-            }
-        }
-        if action.revoke_sso_first && kind != ActionKind::Downgrade {
-            match self.zoom.revoke_sso_token(user).await {
-                Ok(()) => {}
-                // Not an SSO user, or already gone: the change itself decides the outcome.
-                Err(e) if matches!(e.kind(), ErrorKind::NotAllowed { .. } | ErrorKind::AlreadyGone) => {
-                    tracing::info!(error = %e, "SSO token not revoked");
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        *performed = Some(kind);
-        match kind {
-            ActionKind::Deactivate => self.zoom.deactivate(user).await?,
-            ActionKind::Downgrade => self.zoom.downgrade_to_basic(user).await?,
-            ActionKind::Delete => {
-                let spec = action.delete.as_deref().cloned().unwrap_or(offboard_core::DeleteSpec {
-                    mode: DeleteMode::Disassociate,
-                    transfer_email: None,
-                    transfer_meetings: false,
-                    transfer_webinars: false,
-                    transfer_recordings: false,
-                    transfer_whiteboards: false,
-                });
-                let options = DeleteOptions {
-                    action: match spec.mode {
-                        DeleteMode::Disassociate => DeleteAction::Disassociate,
-                        DeleteMode::Delete => DeleteAction::Delete,
-                    },
-                    transfer_email: spec.transfer_email,
-                    transfer_meeting: spec.transfer_meetings,
-                    transfer_webinar: spec.transfer_webinars,
-                    transfer_recording: spec.transfer_recordings,
-                    transfer_whiteboard: spec.transfer_whiteboards,
-                };
-                self.zoom.delete(user, &options).await?
-            }
-        }
-        Ok(None)
     }
+    if kind == ActionKind::Delete && action.checks.cloud_recordings == RecordingsRule::KeepAsBasic {
+        let from = today.checked_sub(jiff::Span::new().months(1)).unwrap_or(today);
+        let recordings = zoom.cloud_recordings(user, &from.to_string(), &today.to_string()).await?;
+        findings.cloud_recordings = Some(recordings);
+        if recordings > 0 {
+            if !licensed {
+                return Ok(Some(format!("owns {recordings} cloud recordings and is already Basic")));
+            }
+            kind = ActionKind::Downgrade;
+        }
+    }
+    if action.revoke_sso_first && kind != ActionKind::Downgrade {
+        match zoom.revoke_sso_token(user).await {
+            Ok(()) => {}
+            // Not an SSO user, or already gone: the change itself decides the outcome.
+            Err(e) if matches!(e.kind(), ErrorKind::NotAllowed { .. } | ErrorKind::AlreadyGone) => {
+                tracing::info!(error = %e, "SSO token not revoked");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    *performed = Some(kind);
+    match kind {
+        ActionKind::Deactivate => zoom.deactivate(user).await?,
+        ActionKind::Downgrade => zoom.downgrade_to_basic(user).await?,
+        ActionKind::Delete => {
+            let spec = action.delete.as_deref().cloned().unwrap_or(offboard_core::DeleteSpec {
+                mode: DeleteMode::Disassociate,
+                transfer_email: None,
+                transfer_meetings: false,
+                transfer_webinars: false,
+                transfer_recordings: false,
+                transfer_whiteboards: false,
+            });
+            let options = DeleteOptions {
+                action: match spec.mode {
+                    DeleteMode::Disassociate => DeleteAction::Disassociate,
+                    DeleteMode::Delete => DeleteAction::Delete,
+                },
+                transfer_email: spec.transfer_email,
+                transfer_meeting: spec.transfer_meetings,
+                transfer_webinar: spec.transfer_webinars,
+                transfer_recording: spec.transfer_recordings,
+                transfer_whiteboard: spec.transfer_whiteboards,
+            };
+            zoom.delete(user, &options).await?
+        }
+    }
+    Ok(None)
 }
 
 /// The outcome to record for a failed call, or `None` when the action is not finished
