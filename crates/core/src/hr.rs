@@ -101,15 +101,11 @@ pub fn parse_hr_file(file: &str, bytes: &[u8], dates: &DatePolicy) -> Result<HrF
         let reject = |value: &str, reason: SkipReason| SkippedRow { line: row.line, value: value.to_string(), reason };
         let person = cell(email_column).or(cell(id_column)).unwrap_or("");
 
-        let email = match cell(email_column) {
-            None => None,
-            Some(raw) => {
-                let normalized = email::normalize(raw);
-                if let Some(why) = email::invalid_reason(&normalized) {
-                    rejected.push(reject(raw, SkipReason::InvalidEmail { detail: why.to_string() }));
-                    continue;
-                }
-                Some(normalized)
+        let email = match cell(email_column).map(valid_email).transpose() {
+            Ok(email) => email,
+            Err((raw, detail)) => {
+                rejected.push(reject(raw, SkipReason::InvalidEmail { detail }));
+                continue;
             }
         };
         let employee_id = cell(id_column).map(str::to_string);
@@ -128,15 +124,11 @@ pub fn parse_hr_file(file: &str, bytes: &[u8], dates: &DatePolicy) -> Result<HrF
                 continue;
             }
         };
-        let manager_email = match cell(manager_column) {
-            None => None,
-            Some(raw) => {
-                let normalized = email::normalize(raw);
-                if let Some(why) = email::invalid_reason(&normalized) {
-                    rejected.push(reject(raw, SkipReason::InvalidManager { detail: why.to_string() }));
-                    continue;
-                }
-                Some(normalized)
+        let manager_email = match cell(manager_column).map(valid_email).transpose() {
+            Ok(email) => email,
+            Err((raw, detail)) => {
+                rejected.push(reject(raw, SkipReason::InvalidManager { detail }));
+                continue;
             }
         };
         let action = match cell(action_column).map(parse_action) {
@@ -164,6 +156,15 @@ pub fn parse_hr_file(file: &str, bytes: &[u8], dates: &DatePolicy) -> Result<HrF
         });
     }
     Ok(HrFile { format: table.format, terminations, rejected })
+}
+
+/// The normalized address, or the cell as written and why it is not one.
+fn valid_email(raw: &str) -> Result<String, (&str, String)> {
+    let normalized = email::normalize(raw);
+    match email::invalid_reason(&normalized) {
+        None => Ok(normalized),
+        Some(why) => Err((raw, why.to_string())),
+    }
 }
 
 fn parse_action(value: &str) -> Result<ActionKind, String> {

@@ -115,11 +115,7 @@ pub fn read_table_picking(
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut lines = LineCounter::new(text);
-    let mut headers: Option<Vec<String>> = None;
-    let mut header_line = 1;
-    let mut rows = Vec::new();
-    let mut picked: Option<Vec<usize>> = None;
-    let mut pick = Some(pick);
+    let mut table = TableBuilder::new(pick);
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
@@ -131,28 +127,50 @@ pub fn read_table_picking(
             }
         }
         let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
-        if record.iter().all(|cell| cell.trim().is_empty()) {
-            continue;
-        }
-        if headers.is_none() {
-            let names: Vec<String> = record.iter().map(|h| h.trim().to_string()).collect();
-            picked = pick.take().and_then(|pick| pick(&names));
-            headers = Some(names);
-            header_line = line;
-        } else {
-            let cells = match &picked {
-                None => record.iter().map(str::to_string).collect(),
-                Some(columns) => columns.iter().map(|&c| record.get(c).unwrap_or("").to_string()).collect(),
-            };
-            rows.push(Row { line, cells });
-        }
+        table.push(line, record.iter());
     }
-    let headers = headers.ok_or_else(|| InputError::Empty { file: file.to_string() })?;
     let format = match delimiter {
         b'\t' => "csv (tab)".to_string(),
         other => format!("csv ({})", other as char),
     };
-    Ok(Table { headers, header_line, rows, format })
+    table.finish(file, format)
+}
+
+/// Collects rows as either reader yields them: blank rows skipped, the first other row is
+/// the header, and of the rest only the picked columns kept.
+struct TableBuilder<P> {
+    pick: Option<P>,
+    picked: Option<Vec<usize>>,
+    headers: Option<(Vec<String>, u64)>,
+    rows: Vec<Row>,
+}
+
+impl<P: FnOnce(&[String]) -> Option<Vec<usize>>> TableBuilder<P> {
+    fn new(pick: P) -> Self {
+        TableBuilder { pick: Some(pick), picked: None, headers: None, rows: Vec::new() }
+    }
+
+    fn push<'c>(&mut self, line: u64, cells: impl Iterator<Item = &'c str> + Clone) {
+        if cells.clone().all(|cell| cell.trim().is_empty()) {
+            return;
+        }
+        if self.headers.is_none() {
+            let names: Vec<String> = cells.map(|h| h.trim().to_string()).collect();
+            self.picked = self.pick.take().and_then(|pick| pick(&names));
+            self.headers = Some((names, line));
+            return;
+        }
+        let cells = match &self.picked {
+            None => cells.map(str::to_string).collect(),
+            Some(columns) => columns.iter().map(|&c| cells.clone().nth(c).unwrap_or("").to_string()).collect(),
+        };
+        self.rows.push(Row { line, cells });
+    }
+
+    fn finish(self, file: &str, format: String) -> Result<Table, InputError> {
+        let (headers, header_line) = self.headers.ok_or_else(|| InputError::Empty { file: file.to_string() })?;
+        Ok(Table { headers, header_line, rows: self.rows, format })
+    }
 }
 
 fn as_text<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, InputError> {
@@ -241,34 +259,15 @@ fn read_xlsx(
         .map_err(|e| bad(e.to_string()))?;
     let first_row = range.start().map_or(0, |(row, _)| u64::from(row));
     let first_column = range.start().map_or(0, |(_, column)| column as usize);
-    let mut headers: Option<Vec<String>> = None;
-    let mut header_line = 1;
-    let mut rows = Vec::new();
-    let mut picked: Option<Vec<usize>> = None;
-    let mut pick = Some(pick);
+    let mut table = TableBuilder::new(pick);
     for (index, cells) in range.rows().enumerate() {
         // Spreadsheet rows are numbered from 1, as Excel shows them.
         let line = first_row + index as u64 + 1;
         let mut texts: Vec<String> = vec![String::new(); first_column];
         texts.extend(cells.iter().map(cell_text));
-        if texts.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        if headers.is_none() {
-            let names: Vec<String> = texts.iter().map(|h| h.trim().to_string()).collect();
-            picked = pick.take().and_then(|pick| pick(&names));
-            headers = Some(names);
-            header_line = line;
-        } else {
-            let cells = match &picked {
-                None => texts,
-                Some(columns) => columns.iter().map(|&c| texts.get(c).cloned().unwrap_or_default()).collect(),
-            };
-            rows.push(Row { line, cells });
-        }
+        table.push(line, texts.iter().map(String::as_str));
     }
-    let headers = headers.ok_or_else(|| InputError::Empty { file: file.to_string() })?;
-    Ok(Table { headers, header_line, rows, format: "xlsx".to_string() })
+    table.finish(file, "xlsx".to_string())
 }
 
 /// A cell as text. Excel stores dates as day numbers; they come back as ISO dates so the

@@ -566,7 +566,7 @@ struct RoomsQuery {
 }
 
 /// `GET /metrics/zoomrooms`: the Dashboards list of Zoom Rooms, the one that carries
-/// each room's email. Its page token is the offset, which is all a client may not rely on.
+/// each room's email. Its page token encodes an offset; clients treat it as opaque.
 async fn list_zoom_rooms(
     State(state): State<Shared>,
     Query(query): Query<RoomsQuery>,
