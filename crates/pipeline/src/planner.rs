@@ -204,10 +204,10 @@ impl Planner {
         };
 
         let account = self.snapshot().await?;
-        let mut schedule_keys = Vec::new();
+        let mut schedule = Vec::new();
         if let Input::Sweep(_) = &input {
             read.requests = inactive_users(&account, &policy.sweep, now);
-            schedule_keys = self.due_terminations(store, now, &policy, &mut read.requests).await?;
+            schedule = self.due_terminations(store, now, &policy, &mut read.requests).await?;
             read.format = "sweep".to_string();
         }
         let backup_key = self.back_up(store, &run_id, &account.users, &input, info.as_ref()).await?;
@@ -248,7 +248,7 @@ impl Planner {
             store.put_json(&keys::schedule_key(&run_id), &plan.body.scheduled).await?;
             tracing::info!(scheduled = plan.body.scheduled.len(), "terminations scheduled for the sweep");
         }
-        self.consume_schedule(store, &schedule_keys, now).await?;
+        self.consume_schedule(store, &schedule, now).await?;
         self.resume(store, plan, None).await
     }
 
@@ -261,24 +261,20 @@ impl Planner {
             return Ok(PlanReport::AlreadySent { run_id });
         }
         if let (Some(hold), None) = (&plan.body.hold, &approval) {
-            if !store.exists(&keys::approval_key(&run_id)).await? {
-                tracing::warn!(reason = %hold.reason, "plan held for approval; nothing sent");
-                return Ok(PlanReport::Held {
-                    run_id,
-                    plan_key: keys::plan_key(&plan.run_id),
-                    actions: hold.actions,
-                    threshold: hold.threshold,
-                    reason: hold.reason.clone(),
-                });
-            }
-            // An approval is there but this delivery is not it: let the approval's own
-            // event decide, so its checks always run.
+            // When an approval is there but this delivery is not it, the approval's own
+            // event sends the plan, so that its checks always run.
+            let reason = if store.exists(&keys::approval_key(&run_id)).await? {
+                "approval present; its own event sends the plan".to_string()
+            } else {
+                hold.reason.clone()
+            };
+            tracing::warn!(%reason, "plan held for approval; nothing sent");
             return Ok(PlanReport::Held {
                 run_id,
                 plan_key: keys::plan_key(&plan.run_id),
                 actions: hold.actions,
                 threshold: hold.threshold,
-                reason: "approval present; its own event sends the plan".to_string(),
+                reason,
             });
         }
         let messages: Vec<ActionMessage> =
@@ -414,13 +410,14 @@ impl Planner {
         now: Timestamp,
         policy: &Policy,
         requests: &mut Vec<Request>,
-    ) -> Result<Vec<String>, PipelineError> {
-        let keys = store.list_keys(keys::SCHEDULE_PREFIX).await?;
-        for key in &keys {
-            let terminations: Vec<Termination> = store.get_json(key).await?;
+    ) -> Result<Vec<(String, Vec<Termination>)>, PipelineError> {
+        let mut schedule = Vec::new();
+        for key in store.list_keys(keys::SCHEDULE_PREFIX).await? {
+            let terminations: Vec<Termination> = store.get_json(&key).await?;
             requests.extend(terminations.iter().filter(|t| t.is_due(now)).map(|t| t.request(policy)));
+            schedule.push((key, terminations));
         }
-        Ok(keys)
+        Ok(schedule)
     }
 
     /// Removes the terminations a written sweep plan took up. A crash before this leaves
@@ -428,11 +425,10 @@ impl Planner {
     async fn consume_schedule(
         &self,
         store: &Store,
-        schedule_keys: &[String],
+        schedule: &[(String, Vec<Termination>)],
         now: Timestamp,
     ) -> Result<(), PipelineError> {
-        for key in schedule_keys {
-            let terminations: Vec<Termination> = store.get_json(key).await?;
+        for (key, terminations) in schedule {
             let remaining: Vec<&Termination> = terminations.iter().filter(|t| !t.is_due(now)).collect();
             if remaining.is_empty() {
                 store.delete(key).await?;
