@@ -15,5 +15,5 @@
 mod process;
 mod stack;
 
-pub use process::Guard;
+pub use process::{status_mb, Guard};
 pub use stack::{repo_root, DrainStats, LocalStack, StackOptions, ACTION_QUEUE, BUCKET};

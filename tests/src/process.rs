@@ -69,3 +69,11 @@ pub fn wait_for_port(guard: &mut Guard, port: u16, within: Duration) -> anyhow::
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A memory figure of `/proc/<pid>/status` in MB (`pid` may be `self`): `VmHWM` (the peak
+/// so far) or `VmRSS` (now).
+pub fn status_mb(pid: &str, field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb = status.lines().find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?;
+    kb.trim().trim_end_matches("kB").trim().parse::<f64>().ok().map(|kb| kb / 1024.0)
+}

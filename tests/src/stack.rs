@@ -281,13 +281,8 @@ impl LocalStack {
 
     /// The planner process's peak resident memory so far, in MB (`VmHWM`).
     pub fn planner_peak_mb(&self) -> anyhow::Result<f64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.planner.process.pid()))?;
-        let kb = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .context("no VmHWM in the planner's /proc status")?;
-        Ok(kb / 1024.0)
+        crate::process::status_mb(&self.planner.process.pid().to_string(), "VmHWM")
+            .context("no VmHWM in the planner's /proc status")
     }
 
     /// Invokes the planner with any event (a redelivered notification, the sweep's).

@@ -105,18 +105,8 @@ fn roster(users: usize, rows: usize, rng: &mut Rng) -> Vec<u8> {
     csv.into_bytes()
 }
 
-/// A memory figure of /proc/self/status in MB: `VmHWM` (peak) or `VmRSS` (now).
-fn status_mb(field: &str) -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 fn peak_mb() -> f64 {
-    status_mb("VmHWM:")
+    offboard_e2e::status_mb("self", "VmHWM").unwrap_or(0.0)
 }
 
 fn main() -> anyhow::Result<()> {
@@ -146,7 +136,7 @@ fn main() -> anyhow::Result<()> {
     let mut policy = Policy::default();
     policy.guardrails.hold_above_count = usize::MAX;
     policy.guardrails.hold_above_share = 1.0;
-    let before_mb = status_mb("VmRSS:");
+    let before_mb = offboard_e2e::status_mb("self", "VmRSS").unwrap_or(0.0);
 
     let started = Instant::now();
     let mut parsed = parse_roster("roster.csv", &roster_bytes).context("the generated roster did not parse")?;
