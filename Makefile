@@ -9,7 +9,7 @@ CARGO  ?= cargo
 # so the AWS SDK crates are compiled once.
 CARGO_RELEASE := $(CARGO) build --release --locked --workspace --bins
 
-.PHONY: help setup build demo test lint fmt sim bench deploy
+.PHONY: help setup build demo test chaos lint fmt sim bench deploy
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ test: setup build ## Every test of the workspace, the end-to-end ones included
 	$(CARGO) test --release --locked --workspace
 	bash tests/third-party-client/run.sh
 	bash infra/test.sh
+
+chaos: setup build ## 5,000 actions through Zoom faults and executor kills; ends with planned=N terminal=N applied_twice=0 lost=0 dlq=K
+	./target/release/chaos --actions 5000 --kills 3
 
 lint: ## cargo fmt --check and clippy with warnings as errors
 	$(CARGO) fmt --all --check

@@ -48,7 +48,7 @@ fn roster(rows: &[String]) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_roster_in_s3_deactivates_exactly_the_listed_users_and_no_protected_one() {
-    let stack = LocalStack::start(StackOptions { users: 400, seed: 7 }).await.unwrap();
+    let stack = LocalStack::start(StackOptions { users: 400, seed: 7, ..StackOptions::default() }).await.unwrap();
     let before = stack.sim_users().await.unwrap();
     let quiet = quiet_members(&before);
     let listed: Vec<String> = quiet.iter().step_by(5).take(30).map(|u| email(u)).collect();
@@ -188,7 +188,7 @@ async fn a_roster_in_s3_deactivates_exactly_the_listed_users_and_no_protected_on
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_held_plan_sends_nothing_until_approved_and_a_stale_approval_is_refused() {
-    let stack = LocalStack::start(StackOptions { users: 400, seed: 13 }).await.unwrap();
+    let stack = LocalStack::start(StackOptions { users: 400, seed: 13, ..StackOptions::default() }).await.unwrap();
     let before = stack.sim_users().await.unwrap();
     let quiet = quiet_members(&before);
     // 25 actions in an account of 400: over 5% (20), so held by default.
@@ -252,7 +252,7 @@ async fn a_held_plan_sends_nothing_until_approved_and_a_stale_approval_is_refuse
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_hr_file_acts_on_past_terminations_now_and_on_future_ones_only_when_due() {
-    let stack = LocalStack::start(StackOptions { users: 400, seed: 17 }).await.unwrap();
+    let stack = LocalStack::start(StackOptions { users: 400, seed: 17, ..StackOptions::default() }).await.unwrap();
     let before = stack.sim_users().await.unwrap();
     let quiet = quiet_members(&before);
     let (leaver, manager, future) = (email(quiet[0]), email(quiet[1]), email(quiet[2]));
@@ -313,7 +313,7 @@ async fn an_hr_file_acts_on_past_terminations_now_and_on_future_ones_only_when_d
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_that_does_not_validate_gets_error_json_and_no_action() {
-    let stack = LocalStack::start(StackOptions { users: 50, seed: 11 }).await.unwrap();
+    let stack = LocalStack::start(StackOptions { users: 50, seed: 11, ..StackOptions::default() }).await.unwrap();
     let someone = email(quiet_members(&stack.sim_users().await.unwrap())[0]);
     stack.upload("config/policy.json", br#"{"max_file_bytes": 4096}"#.to_vec()).await.unwrap();
 

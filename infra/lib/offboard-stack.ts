@@ -26,8 +26,11 @@ import { acknowledge, ignoreCfnLint, skipCheckov, wildcardResourceFinding } from
 import { codeSource, functionCode } from './code';
 import { OffboardConfig } from './config';
 
-/** Prefixes under which a new object starts a planner run. */
-export const TRIGGER_PREFIXES = ['inbox/', 'hr/', 'approvals/'] as const;
+/**
+ * Prefixes under which a new object starts a planner run: rosters, HR files, approvals of
+ * held plans, and undo requests (`undo/<run>.json`, from which the planner builds the undo run).
+ */
+export const TRIGGER_PREFIXES = ['inbox/', 'hr/', 'approvals/', 'undo/'] as const;
 
 export interface OffboardStackProps extends StackProps {
   readonly config: OffboardConfig;
@@ -130,12 +133,15 @@ export class OffboardStack extends Stack {
     });
     acknowledge(actionsDlq, 'AwsSolutions-SQS3', 'This queue is the dead-letter queue of the action queue; a dead-letter queue of its own would only move poison messages further from the alarm that watches this one.');
 
+    // A message stays hidden while up to six executor invocations could try it (AWS's guidance
+    // for SQS event sources). The executor is told the same value (it extends the visibility of
+    // a batch that waits on the rate limiter).
+    const actionsVisibilityTimeout = Duration.seconds(6 * c.executorTimeoutSeconds);
     const actions = new sqs.Queue(this, 'ActionsQueue', {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: key,
       enforceSSL: true,
-      // A message stays hidden while up to six executor invocations could try it (AWS's guidance for SQS event sources).
-      visibilityTimeout: Duration.seconds(6 * c.executorTimeoutSeconds),
+      visibilityTimeout: actionsVisibilityTimeout,
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: actionsDlq, maxReceiveCount: c.maxReceiveCount },
     });
@@ -230,7 +236,8 @@ export class OffboardStack extends Stack {
           'The parameters use the AWS-managed key aws/ssm, whose key id cannot be known at synth time without an account lookup. The statement is limited to kms:Decrypt, to keys of this account and region, to calls made through Parameter Store (kms:ViaService) and to the three named parameters (kms:EncryptionContext:PARAMETER_ARN). Set ssmKmsKeyArn to name one key instead.',
         );
       }
-      // The stack's key: S3 objects, SQS messages, the topic and the environment.
+      // The stack's key: S3 objects, SQS messages (sent, received, dead-lettered), publishing to
+      // the topic, and the environment.
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'UseTheStackKey',
@@ -242,7 +249,10 @@ export class OffboardStack extends Stack {
         new iam.PolicyStatement({ sid: 'PublishRunNotifications', actions: ['sns:Publish'], resources: [topic.topicArn] }),
       );
       // HeadObject on a missing key answers 404 (the ledger's "not written yet") only to a
-      // caller allowed s3:ListBucket; a 403 would be read as a failure.
+      // caller allowed s3:ListBucket; a 403 would be read as a failure. The executor also lists
+      // runs/<run>/results/ to tell when a run is complete. No s3:prefix condition: the 404
+      // depends on S3 finding s3:ListBucket allowed for a HeadObject request, which has no
+      // s3:prefix to match, and a wrong guess would only show as 403s in AWS, not offline.
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({ sid: 'ListDataBucket', actions: ['s3:ListBucket'], resources: [bucketArn] }),
       );
@@ -277,9 +287,21 @@ export class OffboardStack extends Stack {
       timeoutSeconds: c.executorTimeoutSeconds,
       // At least N, so the event source's maximum concurrency N is never throttled by the function.
       reserved: c.executorConcurrency,
-      environment: commonEnvironment,
+      environment: {
+        ...commonEnvironment,
+        // Extends the visibility of the messages of a batch that waits on the rate limiter
+        // (ChangeMessageVisibility, granted by the SQS event source below).
+        OFFBOARD_QUEUE_URL: actions.queueUrl,
+        OFFBOARD_VISIBILITY_TIMEOUT_SECONDS: String(actionsVisibilityTimeout.toSeconds()),
+        // Moves a message it cannot read, or one that failed on its last allowed receive, to
+        // the DLQ itself, with its reason, before SQS redrive would move it without one.
+        OFFBOARD_DLQ_URL: actionsDlq.queueUrl,
+        OFFBOARD_MAX_RECEIVE_COUNT: String(c.maxReceiveCount),
+        // A ledger claim left by a crashed invocation expires after the function's timeout.
+        OFFBOARD_CLAIM_TTL_SECONDS: String(c.executorTimeoutSeconds),
+      },
     });
-    skipCheckov(executor.fn, 'CKV_AWS_116', 'The executor is invoked synchronously by its SQS event source mapping, where a function DLQ never applies; failed messages go to the action queue\'s dead-letter queue by redrive (maxReceiveCount).');
+    skipCheckov(executor.fn, 'CKV_AWS_116', 'The executor is invoked synchronously by its SQS event source mapping, where a function DLQ never applies; it moves a failed action message to the action queue\'s dead-letter queue itself (with its reason), and SQS redrive (maxReceiveCount) is the backstop.');
 
     // Planner: reads what starts a run and what it re-reads (held plans); writes backups and runs.
     const plannerReads = [...TRIGGER_PREFIXES, 'runs/'];
@@ -304,6 +326,14 @@ export class OffboardStack extends Stack {
     // Executor: reads plans and writes results under runs/ only.
     executor.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'ReadAndWriteRuns', actions: ['s3:GetObject', 's3:PutObject'], resources: [objects('runs/')] }),
+    );
+    // Executor: dead-letters an action message itself, with its reason as message attributes.
+    // sqs:SendMessage alone, not queue.grantSendMessages: that would add GetQueueAttributes and
+    // GetQueueUrl, which the executor does not call, and kms:ReEncrypt* / kms:GenerateDataKey*
+    // on the key. Sending to the KMS-encrypted DLQ needs kms:GenerateDataKey and kms:Decrypt on
+    // the stack key, which UseTheStackKey already allows.
+    executor.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'DeadLetterActions', actions: ['sqs:SendMessage'], resources: [actionsDlq.queueArn] }),
     );
     acknowledge(
       executor.role,
@@ -388,7 +418,7 @@ export class OffboardStack extends Stack {
       return a;
     };
     const fiveMinutes = Duration.minutes(5);
-    alarm('ActionsDeadLetterAlarm', 'Offboard: an action message reached the dead-letter queue (an action with no recorded outcome)',
+    alarm('ActionsDeadLetterAlarm', 'Offboard: an action message reached the dead-letter queue (unreadable, or failed on its last allowed receive)',
       actionsDlq.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }));
     alarm('PlannerFailuresAlarm', 'Offboard: the planner failed on an S3 or schedule event after retries',
       plannerFailures.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }));
@@ -400,7 +430,7 @@ export class OffboardStack extends Stack {
       planner.fn.metricErrors({ period: fiveMinutes, statistic: 'Sum' }));
 
     // ---------------------------------------------------------------- outputs
-    new CfnOutput(this, 'BucketName', { value: bucketName, description: 'Upload rosters to s3://BUCKET/inbox/, HR files to hr/, approvals to approvals/' });
+    new CfnOutput(this, 'BucketName', { value: bucketName, description: 'Upload rosters to s3://BUCKET/inbox/, HR files to hr/, approvals to approvals/, undo requests to undo/' });
     new CfnOutput(this, 'ActionQueueUrl', { value: actions.queueUrl });
     new CfnOutput(this, 'ActionDeadLetterQueueUrl', { value: actionsDlq.queueUrl });
     new CfnOutput(this, 'NotificationTopicArn', { value: topic.topicArn });

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { codeSource, PLACEHOLDER_DIR } from '../lib/code';
+import { TRIGGER_PREFIXES } from '../lib/offboard-stack';
 import {
   Statement,
   actionQueue,
@@ -102,6 +103,23 @@ describe('parameters', () => {
     }
   });
 
+  it('hands the executor its receive limit, visibility timeout and claim TTL, from the same values as the queue and the function', () => {
+    for (const [template, receives, visibility, ttl] of [
+      [t, '5', '360', '60'],
+      [custom.template, '7', '720', '120'],
+    ] as const) {
+      const [, executor] = fn(template, 'executor');
+      const [, queue] = actionQueue(template);
+      const ev = executor.Properties.Environment.Variables;
+      assert.equal(ev.OFFBOARD_MAX_RECEIVE_COUNT, receives);
+      assert.equal(ev.OFFBOARD_MAX_RECEIVE_COUNT, String(queue.Properties.RedrivePolicy.maxReceiveCount), 'the redrive policy\'s count');
+      assert.equal(ev.OFFBOARD_VISIBILITY_TIMEOUT_SECONDS, visibility);
+      assert.equal(ev.OFFBOARD_VISIBILITY_TIMEOUT_SECONDS, String(queue.Properties.VisibilityTimeout), 'the queue\'s visibility timeout');
+      assert.equal(ev.OFFBOARD_CLAIM_TTL_SECONDS, ttl);
+      assert.equal(ev.OFFBOARD_CLAIM_TTL_SECONDS, String(executor.Properties.Timeout), 'the function timeout');
+    }
+  });
+
   it('leaves Zoom\'s own endpoints as the default', () => {
     const v = fn(t, 'executor')[1].Properties.Environment.Variables;
     assert.equal(v.ZOOM_API_URL, undefined);
@@ -172,7 +190,7 @@ describe('bucket', () => {
     }
   });
 
-  it('notifies the planner of new objects under inbox/, hr/ and approvals/', () => {
+  it('notifies the planner of new objects under inbox/, hr/, approvals/ and undo/', () => {
     const [plannerId] = fn(t, 'planner');
     const configs: any[] = dataBucket()[1].Properties.NotificationConfiguration.LambdaConfigurations;
     const prefixes = configs.map((c) => {
@@ -180,7 +198,8 @@ describe('bucket', () => {
       assert.deepEqual(c.Function, { 'Fn::GetAtt': [plannerId, 'Arn'] });
       return c.Filter.S3Key.Rules.find((r: any) => r.Name === 'prefix').Value;
     });
-    assert.deepEqual(prefixes.sort(), ['approvals/', 'hr/', 'inbox/']);
+    assert.deepEqual(prefixes.sort(), ['approvals/', 'hr/', 'inbox/', 'undo/']);
+    assert.deepEqual(prefixes.sort(), [...TRIGGER_PREFIXES].sort(), 'one notification per trigger prefix');
   });
 
   it('lets S3 invoke the planner for this bucket and account only, before the notification exists', () => {
@@ -220,14 +239,23 @@ describe('functions', () => {
     });
   }
 
-  it('the planner knows the bucket and the action queue; the executor the bucket', () => {
-    const [queueId] = actionQueue(t);
+  it('the planner knows the bucket and the action queue; the executor the bucket, the action queue and its DLQ', () => {
+    const [queueId, queue] = actionQueue(t);
+    const [dlqId] = deadLetterQueueOf(t, queue);
     const pv = fn(t, 'planner')[1].Properties.Environment.Variables;
     const ev = fn(t, 'executor')[1].Properties.Environment.Variables;
     assert.deepEqual(pv.OFFBOARD_QUEUE_URL, { Ref: queueId });
     assert.equal(flat(pv.OFFBOARD_BUCKET), 'offboard-<AWS::AccountId>-<AWS::Region>');
     assert.equal(flat(ev.OFFBOARD_BUCKET), 'offboard-<AWS::AccountId>-<AWS::Region>');
-    assert.equal(ev.OFFBOARD_QUEUE_URL, undefined);
+    assert.deepEqual(ev.OFFBOARD_QUEUE_URL, { Ref: queueId });
+    assert.deepEqual(ev.OFFBOARD_DLQ_URL, { Ref: dlqId });
+  });
+
+  it('the dead-lettering, visibility and ledger settings are the executor\'s only', () => {
+    const pv = fn(t, 'planner')[1].Properties.Environment.Variables;
+    for (const name of ['OFFBOARD_DLQ_URL', 'OFFBOARD_MAX_RECEIVE_COUNT', 'OFFBOARD_VISIBILITY_TIMEOUT_SECONDS', 'OFFBOARD_CLAIM_TTL_SECONDS']) {
+      assert.equal(pv[name], undefined, `planner: no ${name}`);
+    }
   });
 
   it('the planner sends failed asynchronous events (S3, schedule) to an encrypted failure queue', () => {
@@ -480,10 +508,10 @@ describe('IAM, least privilege', () => {
     }
   });
 
-  it('S3: the planner reads inbox/, hr/, approvals/, runs/ and writes backups/, runs/; nothing else', () => {
+  it('S3: the planner reads inbox/, hr/, approvals/, undo/, runs/ and writes backups/, runs/; nothing else', () => {
     const s3 = grants(t, 'planner').filter((g) => g.action.startsWith('s3:'));
     const on = (action: string) => s3.filter((g) => g.action === action).map((g) => g.resource).sort();
-    assert.deepEqual(on('s3:GetObject'), ['approvals/', 'hr/', 'inbox/', 'runs/'].map(objectArn).sort());
+    assert.deepEqual(on('s3:GetObject'), ['approvals/', 'hr/', 'inbox/', 'runs/', 'undo/'].map(objectArn).sort());
     assert.deepEqual(on('s3:PutObject'), ['backups/', 'runs/'].map(objectArn).sort());
     assert.deepEqual(on('s3:ListBucket'), [bucketArn]);
     assert.deepEqual([...new Set(s3.map((g) => g.action))].sort(), ['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
@@ -498,9 +526,11 @@ describe('IAM, least privilege', () => {
     assert.deepEqual([...new Set(s3.map((g) => g.action))].sort(), ['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
   });
 
-  it('SQS: the planner sends actions (and cannot consume); the executor consumes (and cannot send)', () => {
-    const [queueId] = actionQueue(t);
+  it('SQS: the planner sends actions (and cannot consume); the executor consumes (and cannot send) and dead-letters', () => {
+    const [queueId, queue] = actionQueue(t);
     const queueArn = `<${queueId}.Arn>`;
+    const [dlqId] = deadLetterQueueOf(t, queue);
+    const dlqArn = `<${dlqId}.Arn>`;
     const planner = grants(t, 'planner').filter((g) => g.action.startsWith('sqs:') && g.resource === queueArn);
     assert.deepEqual(planner.map((g) => g.action), ['sqs:SendMessage']);
     const executor = grants(t, 'executor').filter((g) => g.action.startsWith('sqs:') && g.resource === queueArn);
@@ -509,12 +539,48 @@ describe('IAM, least privilege', () => {
       assert.ok(executorActions.includes(a), `executor may ${a}`);
     }
     assert.ok(!executorActions.includes('sqs:SendMessage'));
-    assert.ok(grants(t, 'executor').every((g) => !(g.action.startsWith('sqs:') && g.resource !== queueArn)), 'executor: no other queue');
+    assert.deepEqual(
+      grants(t, 'executor').filter((g) => g.action.startsWith('sqs:') && g.resource === dlqArn).map((g) => g.action),
+      ['sqs:SendMessage'],
+      'executor: send to the DLQ, nothing else there',
+    );
+    assert.ok(
+      grants(t, 'executor').every((g) => !(g.action.startsWith('sqs:') && g.resource !== queueArn && g.resource !== dlqArn)),
+      'executor: no other queue',
+    );
     const [failureId] = plannerFailureQueue(t);
     assert.deepEqual(
       grants(t, 'planner').filter((g) => g.action.startsWith('sqs:')).map((g) => g.resource).sort(),
       [queueArn, `<${failureId}.Arn>`].sort(),
       'planner: the action queue and its own failure queue only',
+    );
+  });
+
+  it('SQS: the executor extends visibility on the queue its OFFBOARD_QUEUE_URL names (granted by the event source)', () => {
+    for (const template of [t, custom.template]) {
+      const [queueId] = actionQueue(template);
+      assert.deepEqual(fn(template, 'executor')[1].Properties.Environment.Variables.OFFBOARD_QUEUE_URL, { Ref: queueId });
+      const change = granting(roleStatements(template, 'executor'), 'sqs:ChangeMessageVisibility');
+      assert.deepEqual(change.flatMap(resourceList), [{ 'Fn::GetAtt': [queueId, 'Arn'] }]);
+    }
+  });
+
+  it('KMS: the executor may use the key of the DLQ it sends to and of the topic it publishes to', () => {
+    const [keyId, key] = only(t, 'AWS::KMS::Key', 'the stack key', () => true);
+    const [, queue] = actionQueue(t);
+    const [, dlq] = deadLetterQueueOf(t, queue);
+    const [, topic] = only(t, 'AWS::SNS::Topic', 'the topic', () => true);
+    const keyArn = { 'Fn::GetAtt': [keyId, 'Arn'] };
+    assert.deepEqual(dlq.Properties.KmsMasterKeyId, keyArn);
+    assert.deepEqual(topic.Properties.KmsMasterKeyId, keyArn);
+    const onKey = grants(t, 'executor').filter((g) => g.resource === `<${keyId}.Arn>`).map((g) => g.action);
+    for (const a of ['kms:GenerateDataKey', 'kms:Decrypt']) assert.ok(onKey.includes(a), `executor may ${a} on the stack key`);
+    // The key policy lets the account's IAM policies grant its use (no per-role key policy needed).
+    const statements: Statement[] = key.Properties.KeyPolicy.Statement;
+    assert.ok(
+      statements.some(
+        (s) => s.Effect === 'Allow' && actions(s).includes('kms:*') && flat((s.Principal as any)?.AWS) === 'arn:<AWS::Partition>:iam::<AWS::AccountId>:root',
+      ),
     );
   });
 

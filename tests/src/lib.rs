@@ -1,7 +1,8 @@
 //! The local stack: real parts on 127.0.0.1, started and stopped by the test or demo
 //! that uses them.
 //!
-//! - AWS: moto's server (S3 with event notifications to SQS, SQS with a DLQ, SSM).
+//! - AWS: moto's server (S3 with event notifications to SQS, SQS with a DLQ, SSM, SNS
+//!   with a queue subscribed to the notification topic).
 //! - Zoom: `zoom-sim`, in-process.
 //! - Lambda: the release `planner` and `executor` binaries, each under its own
 //!   cargo-lambda Runtime API emulator.
@@ -12,8 +13,9 @@
 //! Every process is started in its own process group and killed when the stack is
 //! dropped, also when a test fails half-way.
 
+pub mod chaos;
 mod process;
 mod stack;
 
 pub use process::{status_mb, Guard};
-pub use stack::{repo_root, DrainStats, LocalStack, StackOptions, ACTION_QUEUE, BUCKET};
+pub use stack::{repo_root, DrainStats, Kills, LocalStack, StackOptions, ACTION_QUEUE, BUCKET, MAX_RECEIVE_COUNT};

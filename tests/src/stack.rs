@@ -23,6 +23,9 @@ pub const BUCKET: &str = "offboard-local";
 pub const ACTION_QUEUE: &str = "offboard-actions";
 const NOTIFICATION_QUEUE: &str = "offboard-s3-events";
 const DLQ: &str = "offboard-actions-dlq";
+const TOPIC: &str = "offboard-notifications";
+/// Subscribed to the topic, as an admin's mail would be.
+const TOPIC_SUBSCRIBER_QUEUE: &str = "offboard-notifications-inbox";
 const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "123456789012";
 const PARAM_ACCOUNT_ID: &str = "/offboard/zoom/account_id";
@@ -30,20 +33,34 @@ const PARAM_CLIENT_ID: &str = "/offboard/zoom/client_id";
 const PARAM_CLIENT_SECRET: &str = "/offboard/zoom/client_secret";
 /// Seconds a received action stays invisible; a failed one comes back after this.
 const VISIBILITY_TIMEOUT: u32 = 5;
-const MAX_RECEIVE_COUNT: u32 = 5;
+pub const MAX_RECEIVE_COUNT: u32 = 5;
+/// A claim left by a killed executor expires after this; above the visibility timeout,
+/// below the time the retries of a message take (so a takeover happens before the DLQ).
+const CLAIM_TTL_SECONDS: u32 = 10;
+/// How long the executor may take per invocation (the emulator's deadline).
+const EXECUTOR_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// What to start.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct StackOptions {
     pub users: usize,
     pub seed: u64,
+    /// `RUST_LOG` of the functions; `info` when `None`.
+    pub rust_log: Option<&'static str>,
 }
 
 /// One Lambda function: its emulator and the release binary polling it.
 struct Function {
+    name: &'static str,
     invoke_url: String,
+    runtime_api: String,
+    env: Vec<(&'static str, String)>,
+    logs: PathBuf,
     _emulator: Guard,
-    process: Guard,
+    /// Replaced when the process is killed and started again.
+    process: std::sync::Mutex<Guard>,
+    /// How many times the process was started.
+    starts: std::sync::atomic::AtomicUsize,
 }
 
 /// What [`LocalStack::drain_actions`] did.
@@ -52,6 +69,15 @@ pub struct DrainStats {
     pub invocations: usize,
     pub messages: usize,
     pub returned_for_retry: usize,
+    /// Invocations cut short by killing the executor process.
+    pub kills: usize,
+}
+
+/// When [`LocalStack::drain_actions_with_kills`] kills the executor: during these
+/// invocations (0-based), once it has changed something in Zoom.
+#[derive(Debug, Clone, Default)]
+pub struct Kills {
+    pub during_invocations: Vec<usize>,
 }
 
 pub struct LocalStack {
@@ -60,7 +86,10 @@ pub struct LocalStack {
     pub sim: ZoomSim,
     pub action_queue_url: String,
     pub dlq_url: String,
+    pub topic_arn: String,
+    subscriber_queue_url: String,
     notification_queue_url: String,
+    logs: PathBuf,
     http: reqwest::Client,
     /// Every S3 notification handed to the planner, in order, to redeliver one.
     delivered: std::sync::Mutex<Vec<Value>>,
@@ -96,13 +125,18 @@ impl LocalStack {
         std::fs::create_dir_all(&logs)?;
 
         let moto_port = free_port()?;
-        let mut moto_cmd = Command::new(venv_bin("moto_server")?);
+        // moto's server, with a fix for SendMessage on large queues (see the script).
+        let mut moto_cmd = Command::new(venv_bin("python3")?);
+        moto_cmd.arg(repo_root().join("tests").join("moto_server.py"));
         moto_cmd.args(["-H", "127.0.0.1", "-p", &moto_port.to_string()]);
         let mut moto = Guard::spawn("moto_server", moto_cmd, &logs.join("moto.log"))?;
         wait_for_port(&mut moto, moto_port, Duration::from_secs(60))?;
         let endpoint = format!("http://127.0.0.1:{moto_port}");
 
-        let sim_config = SimConfig { users: options.users, seed: options.seed, ..SimConfig::default() };
+        let mut sim_config = SimConfig { users: options.users, seed: options.seed, ..SimConfig::default() };
+        // A secret no other string in a run could contain by chance: the secrets test
+        // looks for it in every log line and object.
+        sim_config.app.client_secret = format!("sim-secret-{:016x}", options.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
         let app = sim_config.app.clone();
         let sim = ZoomSim::start(sim_config, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
 
@@ -116,6 +150,7 @@ impl LocalStack {
             aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
         let sqs = aws_sdk_sqs::Client::new(&config);
         let ssm = aws_sdk_ssm::Client::new(&config);
+        let sns = aws_sdk_sns::Client::new(&config);
 
         // Queues: S3 events in, actions out with a DLQ behind them.
         let notification_queue_url = create_queue(&sqs, NOTIFICATION_QUEUE, HashMap::new()).await?;
@@ -134,10 +169,29 @@ impl LocalStack {
         )
         .await?;
 
-        // The bucket, notifying the planner's queue of rosters, HR files and approvals.
+        // The notification topic, with a queue subscribed to read what it published.
+        let topic_arn = sns
+            .create_topic()
+            .name(TOPIC)
+            .send()
+            .await
+            .context("creating the topic")?
+            .topic_arn()
+            .context("CreateTopic returned no ARN")?
+            .to_string();
+        let subscriber_queue_url = create_queue(&sqs, TOPIC_SUBSCRIBER_QUEUE, HashMap::new()).await?;
+        sns.subscribe()
+            .topic_arn(&topic_arn)
+            .protocol("sqs")
+            .endpoint(queue_arn(TOPIC_SUBSCRIBER_QUEUE))
+            .send()
+            .await
+            .context("subscribing a queue to the topic")?;
+
+        // The bucket, notifying the planner's queue of rosters, HR files, approvals and undos.
         s3.create_bucket().bucket(BUCKET).send().await.context("creating the bucket")?;
         let mut notifications = NotificationConfiguration::builder();
-        for prefix in ["inbox/", "hr/", "approvals/"] {
+        for prefix in ["inbox/", "hr/", "approvals/", "undo/"] {
             let filter = NotificationConfigurationFilter::builder()
                 .key(
                     S3KeyFilter::builder()
@@ -177,7 +231,7 @@ impl LocalStack {
                 .with_context(|| format!("creating SSM parameter {name}"))?;
         }
 
-        let env: Vec<(&str, String)> = vec![
+        let env: Vec<(&'static str, String)> = vec![
             ("AWS_ENDPOINT_URL", endpoint.clone()),
             ("AWS_ACCESS_KEY_ID", "test".into()),
             ("AWS_SECRET_ACCESS_KEY", "test".into()),
@@ -189,10 +243,15 @@ impl LocalStack {
             ("ZOOM_CLIENT_SECRET_PARAM", PARAM_CLIENT_SECRET.into()),
             ("OFFBOARD_BUCKET", BUCKET.into()),
             ("OFFBOARD_QUEUE_URL", action_queue_url.clone()),
-            ("RUST_LOG", "info".into()),
+            ("OFFBOARD_DLQ_URL", dlq_url.clone()),
+            ("OFFBOARD_TOPIC_ARN", topic_arn.clone()),
+            ("OFFBOARD_MAX_RECEIVE_COUNT", MAX_RECEIVE_COUNT.to_string()),
+            ("OFFBOARD_VISIBILITY_TIMEOUT_SECONDS", VISIBILITY_TIMEOUT.to_string()),
+            ("OFFBOARD_CLAIM_TTL_SECONDS", CLAIM_TTL_SECONDS.to_string()),
+            ("RUST_LOG", options.rust_log.unwrap_or("info").into()),
         ];
-        let planner = start_function("planner", &env, &logs)?;
-        let executor = start_function("executor", &env, &logs)?;
+        let planner = start_function("planner", &env, &logs, Duration::from_secs(900))?;
+        let executor = start_function("executor", &env, &logs, EXECUTOR_TIMEOUT)?;
 
         Ok(LocalStack {
             s3,
@@ -200,7 +259,10 @@ impl LocalStack {
             sim,
             action_queue_url,
             dlq_url,
+            topic_arn,
+            subscriber_queue_url,
             notification_queue_url,
+            logs,
             http: reqwest::Client::builder().timeout(Duration::from_secs(300)).build()?,
             delivered: std::sync::Mutex::new(Vec::new()),
             planner,
@@ -281,7 +343,7 @@ impl LocalStack {
 
     /// The planner process's peak resident memory so far, in MB (`VmHWM`).
     pub fn planner_peak_mb(&self) -> anyhow::Result<f64> {
-        crate::process::status_mb(&self.planner.process.pid().to_string(), "VmHWM")
+        crate::process::status_mb(&self.planner.pid().to_string(), "VmHWM")
             .context("no VmHWM in the planner's /proc status")
     }
 
@@ -294,8 +356,17 @@ impl LocalStack {
     /// batches of up to ten go to the executor, the messages it does not name in
     /// `batchItemFailures` are deleted, the others come back after their visibility timeout.
     pub async fn drain_actions(&self, within: Duration) -> anyhow::Result<DrainStats> {
+        self.drain_actions_with_kills(within, &Kills::default()).await
+    }
+
+    /// [`LocalStack::drain_actions`], killing the executor process mid-batch as `kills`
+    /// says: once the invocation has changed something in Zoom, the process gets SIGKILL
+    /// and a new one starts. The killed batch's messages come back after their
+    /// visibility timeout, as they would after a crash in Lambda.
+    pub async fn drain_actions_with_kills(&self, within: Duration, kills: &Kills) -> anyhow::Result<DrainStats> {
         let deadline = Instant::now() + within;
         let mut stats = DrainStats::default();
+        let mut kill_next = kills.during_invocations.iter().copied().collect::<std::collections::VecDeque<_>>();
         loop {
             if Instant::now() > deadline {
                 bail!("the action queue did not drain within {within:?} ({stats:?})");
@@ -317,9 +388,22 @@ impl LocalStack {
                 continue;
             }
             let records: Vec<Value> = messages.iter().map(sqs_record).collect();
-            let response = invoke(&self.http, &self.executor.invoke_url, &json!({ "Records": records })).await?;
+            let payload = json!({ "Records": records });
+            let invocation = invoke(&self.http, &self.executor.invoke_url, &payload);
             stats.invocations += 1;
             stats.messages += messages.len();
+            let response = if kill_next.front().is_some_and(|&at| stats.invocations > at) {
+                match self.kill_when_zoom_changes(invocation).await? {
+                    Some(response) => response,
+                    None => {
+                        kill_next.pop_front();
+                        stats.kills += 1;
+                        continue;
+                    }
+                }
+            } else {
+                invocation.await?
+            };
             let failed: Vec<&str> = response["batchItemFailures"]
                 .as_array()
                 .map(|items| items.iter().filter_map(|i| i["itemIdentifier"].as_str()).collect())
@@ -345,6 +429,134 @@ impl LocalStack {
                     .await?;
             }
         }
+    }
+
+    /// Runs the invocation until the simulator logs a new operation, then kills and
+    /// restarts the executor (`None`); `Some` when the invocation ended first.
+    async fn kill_when_zoom_changes(
+        &self,
+        invocation: impl std::future::Future<Output = anyhow::Result<Value>>,
+    ) -> anyhow::Result<Option<Value>> {
+        let operations_before = self.sim.with_state(|s| s.operations().len());
+        tokio::pin!(invocation);
+        let mut poll = tokio::time::interval(Duration::from_millis(2));
+        loop {
+            tokio::select! {
+                response = &mut invocation => return Ok(Some(response?)),
+                _ = poll.tick() => {
+                    if self.sim.with_state(|s| s.operations().len()) > operations_before {
+                        self.executor.restart()?;
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every notification the topic published so far (SNS's envelope: `Subject`,
+    /// `Message`, `MessageAttributes`), read from the subscribed queue.
+    pub async fn topic_notifications(&self) -> anyhow::Result<Vec<Value>> {
+        let mut notifications = Vec::new();
+        loop {
+            let received = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.subscriber_queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .send()
+                .await?;
+            if received.messages().is_empty() {
+                return Ok(notifications);
+            }
+            for message in received.messages() {
+                notifications.push(serde_json::from_str(message.body().unwrap_or("{}"))?);
+                self.sqs
+                    .delete_message()
+                    .queue_url(&self.subscriber_queue_url)
+                    .set_receipt_handle(message.receipt_handle().map(str::to_string))
+                    .send()
+                    .await?;
+            }
+        }
+    }
+
+    /// Every message in the DLQ: its body and its message attributes (name → value).
+    pub async fn dead_letters(&self) -> anyhow::Result<Vec<(String, HashMap<String, String>)>> {
+        let mut letters = Vec::new();
+        loop {
+            let received = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.dlq_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .message_attribute_names("All")
+                .send()
+                .await?;
+            if received.messages().is_empty() {
+                return Ok(letters);
+            }
+            for message in received.messages() {
+                let attributes = message
+                    .message_attributes()
+                    .map(|a| {
+                        a.iter().map(|(k, v)| (k.clone(), v.string_value().unwrap_or_default().to_string())).collect()
+                    })
+                    .unwrap_or_default();
+                letters.push((message.body().unwrap_or_default().to_string(), attributes));
+                self.sqs
+                    .delete_message()
+                    .queue_url(&self.dlq_url)
+                    .set_receipt_handle(message.receipt_handle().map(str::to_string))
+                    .send()
+                    .await?;
+            }
+        }
+    }
+
+    /// Sends a raw message to the action queue, as a bug or a person might.
+    pub async fn send_raw_action(&self, body: &str) -> anyhow::Result<()> {
+        self.sqs.send_message().queue_url(&self.action_queue_url).message_body(body).send().await?;
+        Ok(())
+    }
+
+    /// Everything the planner and executor processes wrote to stdout and stderr so far,
+    /// every restart included.
+    pub fn function_logs(&self) -> anyhow::Result<String> {
+        let mut text = String::new();
+        for entry in std::fs::read_dir(&self.logs)? {
+            let path = entry?.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if name.starts_with("planner") || name.starts_with("executor") {
+                text.push_str(&String::from_utf8_lossy(&std::fs::read(&path)?));
+            }
+        }
+        Ok(text)
+    }
+
+    /// The client secret the simulator's app has (and SSM holds).
+    pub fn client_secret(&self) -> String {
+        self.sim.with_state(|s| s.app.client_secret.clone())
+    }
+
+    /// Messages a receive could get now, and messages in flight.
+    pub async fn visible_and_in_flight(&self, queue_url: &str) -> anyhow::Result<(u64, u64)> {
+        let attributes = self
+            .sqs
+            .get_queue_attributes()
+            .queue_url(queue_url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            .send()
+            .await?;
+        let count = |name: QueueAttributeName| {
+            attributes.attributes().and_then(|a| a.get(&name)).and_then(|v| v.parse().ok()).unwrap_or(0)
+        };
+        Ok((
+            count(QueueAttributeName::ApproximateNumberOfMessages),
+            count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
+        ))
     }
 
     /// Visible plus in-flight messages.
@@ -393,7 +605,12 @@ async fn create_queue(
     created.queue_url().map(str::to_string).context("CreateQueue returned no URL")
 }
 
-fn start_function(name: &str, env: &[(&str, String)], logs: &Path) -> anyhow::Result<Function> {
+fn start_function(
+    name: &'static str,
+    env: &[(&'static str, String)],
+    logs: &Path,
+    timeout: Duration,
+) -> anyhow::Result<Function> {
     let binary = bin_dir().join(name);
     if !binary.exists() {
         bail!("{} is missing: build with `cargo build --release --workspace --bins`", binary.display());
@@ -402,27 +619,62 @@ fn start_function(name: &str, env: &[(&str, String)], logs: &Path) -> anyhow::Re
     let mut emulator_cmd = Command::new(venv_bin("cargo-lambda")?);
     emulator_cmd
         .args(["lambda", "watch", "--only-lambda-apis", "-A", "127.0.0.1", "-P", &port.to_string()])
+        .args(["--timeout", &timeout.as_secs().to_string()])
         .current_dir(repo_root());
     let mut emulator =
         Guard::spawn(&format!("{name} emulator"), emulator_cmd, &logs.join(format!("{name}-emulator.log")))?;
     wait_for_port(&mut emulator, port, Duration::from_secs(60))?;
+    let function = Function {
+        name,
+        invoke_url: format!("http://127.0.0.1:{port}/2015-03-31/functions/_/invocations"),
+        runtime_api: format!("http://127.0.0.1:{port}/.rt"),
+        env: env.to_vec(),
+        logs: logs.to_path_buf(),
+        _emulator: emulator,
+        process: std::sync::Mutex::new(spawn_runtime(name, &format!("http://127.0.0.1:{port}/.rt"), env, logs, 1)?),
+        starts: std::sync::atomic::AtomicUsize::new(1),
+    };
+    Ok(function)
+}
 
-    let mut process_cmd = Command::new(&binary);
+/// Starts the function's binary against its Runtime API; the `n`th start logs to its own file.
+fn spawn_runtime(
+    name: &str,
+    runtime_api: &str,
+    env: &[(&'static str, String)],
+    logs: &Path,
+    n: usize,
+) -> anyhow::Result<Guard> {
+    let mut process_cmd = Command::new(bin_dir().join(name));
     process_cmd
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("AWS_LAMBDA_RUNTIME_API", format!("http://127.0.0.1:{port}/.rt"))
+        .env("AWS_LAMBDA_RUNTIME_API", runtime_api)
         .env("AWS_LAMBDA_FUNCTION_NAME", "_")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
-    let mut process = Guard::spawn(name, process_cmd, &logs.join(format!("{name}.log")))?;
+    let log = if n == 1 { format!("{name}.log") } else { format!("{name}-{n}.log") };
+    let mut process = Guard::spawn(name, process_cmd, &logs.join(log))?;
     process.check_running()?;
-    Ok(Function {
-        invoke_url: format!("http://127.0.0.1:{port}/2015-03-31/functions/_/invocations"),
-        _emulator: emulator,
-        process,
-    })
+    Ok(process)
+}
+
+impl Function {
+    fn pid(&self) -> u32 {
+        self.process.lock().map(|p| p.pid()).unwrap_or(0)
+    }
+
+    /// Kills the process (SIGKILL, as a crash or a timeout would end it) and starts a new
+    /// one against the same Runtime API.
+    fn restart(&self) -> anyhow::Result<()> {
+        let n = self.starts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let fresh = spawn_runtime(self.name, &self.runtime_api, &self.env, &self.logs, n)?;
+        let mut process = self.process.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        // Dropping the old guard kills its process group.
+        drop(std::mem::replace(&mut *process, fresh));
+        Ok(())
+    }
 }
 
 /// Invokes a function through its emulator and returns its response, failing on a

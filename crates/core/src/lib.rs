@@ -7,7 +7,9 @@
 
 pub mod backup;
 pub mod email;
+pub mod emf;
 pub mod hr;
+pub mod ledger;
 pub mod message;
 pub mod outcome;
 pub mod plan;
@@ -15,8 +17,10 @@ pub mod policy;
 pub mod report;
 pub mod roster;
 pub mod snapshot;
+pub mod summary;
 pub mod sweep;
 pub mod table;
+pub mod undo;
 
 pub use backup::{backup_csv, backup_jsonl, BackupManifest};
 pub use hr::{parse_hr_file, HrFile, Termination};

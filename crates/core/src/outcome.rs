@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::ActionKind;
+use crate::plan::{ActionKind, UserState};
 
 /// The recorded, final outcome of one action. Transient failures are never recorded:
 /// they send the action back to the queue instead.
@@ -20,8 +20,16 @@ pub enum Outcome {
     /// Any other refusal that retrying will not cure.
     Failed { http_status: u16, code: Option<i64>, reason: String },
     /// A check just before acting said not to act (the policy's rule for users who still
-    /// host meetings, or own recordings and cannot be kept as Basic).
-    Skipped { reason: String },
+    /// host meetings, or own recordings and cannot be kept as Basic). `code` is stable
+    /// (`hosts_upcoming_meetings`, `owns_cloud_recordings`); `reason` is for people.
+    Skipped {
+        #[serde(default)]
+        code: String,
+        reason: String,
+    },
+    /// Every allowed delivery failed for a reason that might have passed (5xx, throttling,
+    /// a credentials problem): the executor stopped trying and dead-lettered the message.
+    GaveUp { attempts: u32, reason: String },
 }
 
 impl Outcome {
@@ -32,7 +40,26 @@ impl Outcome {
             Outcome::NotAllowed { .. } => "not_allowed",
             Outcome::Failed { .. } => "failed",
             Outcome::Skipped { .. } => "skipped",
+            Outcome::GaveUp { .. } => "gave_up",
         }
+    }
+
+    /// The reason, as a stable key to count by: never Zoom's message text.
+    pub fn reason_code(&self) -> String {
+        match self {
+            Outcome::Done => "done".to_string(),
+            Outcome::AlreadyDone { code, .. } => format!("already_done (zoom code {code})"),
+            Outcome::NotAllowed { code, reason, .. } => format!("{reason} (zoom code {code})"),
+            Outcome::Failed { http_status, code: Some(code), .. } => format!("http {http_status}, zoom code {code}"),
+            Outcome::Failed { http_status, code: None, .. } => format!("http {http_status}"),
+            Outcome::Skipped { code, .. } => code.clone(),
+            Outcome::GaveUp { .. } => "retries_exhausted".to_string(),
+        }
+    }
+
+    /// Whether the change is in place in Zoom because of this run (and can be undone).
+    pub fn applied(&self) -> bool {
+        matches!(self, Outcome::Done)
     }
 }
 
@@ -70,6 +97,15 @@ pub struct ActionResult {
     /// Zoom's message, for people; never used to decide anything.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_message: Option<String>,
+    /// The user's status and type before the change, for an undo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior: Option<UserState>,
+    /// Which claim of the action recorded this (above 1: an earlier invocation died).
+    #[serde(default)]
+    pub attempt: u32,
+    /// When the claim that recorded this was taken (RFC 3339, milliseconds).
+    #[serde(default)]
+    pub started_at: String,
     pub finished_at: String,
 }
 
@@ -89,6 +125,9 @@ mod tests {
             performed: None,
             findings: Findings::default(),
             zoom_message: None,
+            prior: None,
+            attempt: 1,
+            started_at: "2026-11-22T00:00:00Z".into(),
             finished_at: "2026-11-22T00:00:00Z".into(),
         };
         let json = serde_json::to_value(&result).unwrap();

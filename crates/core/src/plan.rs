@@ -28,6 +28,9 @@ pub enum ActionKind {
     Delete,
     /// `PATCH /users/{id} {"type":1}`: the user stays, the license comes back.
     Downgrade,
+    /// An undo: bring the user back to [`Action::restore`] (`PUT .../status activate`,
+    /// then `PATCH {"type":N}`), after a deactivation or a downgrade.
+    Restore,
 }
 
 impl ActionKind {
@@ -36,6 +39,7 @@ impl ActionKind {
             ActionKind::Deactivate => "deactivate",
             ActionKind::Delete => "delete",
             ActionKind::Downgrade => "downgrade",
+            ActionKind::Restore => "restore",
         }
     }
 }
@@ -109,6 +113,9 @@ pub struct Action {
     pub revoke_sso_first: bool,
     pub checks: Checks,
     pub before: UserState,
+    /// For [`ActionKind::Restore`]: the state to bring back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore: Option<UserState>,
 }
 
 /// What one line of input asks for.
@@ -190,6 +197,16 @@ pub enum SkipReason {
     OutsideAllowedDomains {
         domain: String,
     },
+    /// Undo: the original action did not change the user (`outcome` is how it ended).
+    NothingToUndo {
+        outcome: String,
+    },
+    /// Undo: a delete cannot be reversed through the API.
+    CannotUndo {
+        kind: ActionKind,
+    },
+    /// Undo: the user is already as they were before the run.
+    AlreadyRestored,
 }
 
 impl SkipReason {
@@ -212,6 +229,9 @@ impl SkipReason {
             SkipReason::ProtectedEmail => "protected_email",
             SkipReason::ProtectedDomain { .. } => "protected_domain",
             SkipReason::OutsideAllowedDomains { .. } => "outside_allowed_domains",
+            SkipReason::NothingToUndo { .. } => "nothing_to_undo",
+            SkipReason::CannotUndo { .. } => "cannot_undo",
+            SkipReason::AlreadyRestored => "already_restored",
         }
     }
 
@@ -253,6 +273,9 @@ impl std::fmt::Display for SkipReason {
             SkipReason::OutsideAllowedDomains { domain } => {
                 write!(f, "refused: {domain} is not one of the allowed domains")
             }
+            SkipReason::NothingToUndo { outcome } => write!(f, "the action ended {outcome}: nothing to undo"),
+            SkipReason::CannotUndo { kind } => write!(f, "a {} cannot be undone", kind.as_str()),
+            SkipReason::AlreadyRestored => f.write_str("the user is already as before the run"),
         }
     }
 }
@@ -316,6 +339,8 @@ pub enum PlanSource {
     Inbox,
     Hr,
     Sweep,
+    /// The undo of an earlier run: `undo/<run>.json`.
+    Undo,
 }
 
 /// A plan as written to `runs/<run>/plan.json`.
@@ -507,7 +532,7 @@ fn action_for(request: &Request, user: &AccountUser, policy: &Policy) -> Action 
     });
     let live = user.id.is_some() && user.status == UserStatus::Active;
     let checks = match request.kind {
-        ActionKind::Downgrade => Checks::NONE,
+        ActionKind::Downgrade | ActionKind::Restore => Checks::NONE,
         _ if !live => Checks::NONE,
         ActionKind::Deactivate => Checks { upcoming_meetings: policy.upcoming_meetings, ..Checks::NONE },
         ActionKind::Delete => Checks {
@@ -531,6 +556,7 @@ fn action_for(request: &Request, user: &AccountUser, policy: &Policy) -> Action 
         revoke_sso_first: policy.revoke_sso_first && live && request.kind != ActionKind::Downgrade,
         checks,
         before: UserState::of(user),
+        restore: None,
     }
 }
 
@@ -541,7 +567,7 @@ pub fn calls_for(action: &Action) -> usize {
         + usize::from(action.checks.cloud_recordings != RecordingsRule::Ignore)
 }
 
-fn count(
+pub(crate) fn count(
     account: &Account,
     rows: usize,
     matched: usize,
@@ -582,6 +608,7 @@ fn count(
                 freed_licenses += 1;
                 downgraded += 1;
             }
+            ActionKind::Restore => {}
         }
     }
     let estimated_calls: usize = actions.iter().map(calls_for).sum();

@@ -10,6 +10,8 @@ pub enum PipelineError {
     S3 { operation: &'static str, bucket: String, key: String, detail: String },
     #[error("SQS {operation}: {detail}")]
     Sqs { operation: &'static str, detail: String },
+    #[error("SNS {operation}: {detail}")]
+    Sns { operation: &'static str, detail: String },
     #[error("SSM: {0}")]
     Ssm(String),
     #[error(transparent)]

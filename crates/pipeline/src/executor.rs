@@ -1,56 +1,87 @@
-//! Execute one action: read the message, skip it if its result is already recorded,
-//! make the checks the plan asks for, call Zoom, classify the answer by error code, and
-//! record exactly one result.
+//! Execute one action: read the message, claim it in the ledger (or find its result
+//! already there), make the checks the plan asks for, call Zoom, classify the answer by
+//! error code, and record exactly one result. When the run's last result is in, write
+//! its summary once and announce it.
 
 use std::sync::Arc;
 
+use jiff::SignedDuration;
+use offboard_core::ledger::Claim;
+use offboard_core::summary::{report_csv, summarize, RunSummary};
+use offboard_core::undo::restore_steps;
 use offboard_core::{
     Action, ActionKind, ActionMessage, ActionResult, DeleteMode, Findings, MeetingsRule, Outcome, RecordingsRule,
     MESSAGE_SCHEMA_VERSION,
 };
 use offboard_zoom::{DeleteAction, DeleteOptions, ErrorKind, ZoomClient, ZoomError};
+use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
-use crate::clock::now_rfc3339;
+use crate::clock;
 use crate::error::PipelineError;
 use crate::keys;
-use crate::store::{PutOnce, Store};
+use crate::ledger::{ClaimOutcome, Ledger};
+use crate::notify::Notifier;
+use crate::store::PutOnce;
 
 /// What became of one message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Execution {
     /// A result was recorded now.
-    Recorded { action_id: String, outcome: &'static str },
+    Recorded { run_id: String, action_id: String, outcome: &'static str },
     /// The action's result already existed: acknowledged without a Zoom call.
-    AlreadyRecorded { action_id: String },
-    /// Not finished: the message goes back to the queue.
-    Retry { reason: String },
-    /// The message cannot be read; it will end in the DLQ after its retries.
+    AlreadyRecorded { run_id: String, action_id: String },
+    /// Another invocation is acting on it: try again after `wait`.
+    HeldElsewhere { run_id: String, action_id: String, wait: SignedDuration },
+    /// Not finished (throttled, transient, credentials): the message goes back to the
+    /// queue, or to the DLQ with a `gave_up` result on its last allowed delivery.
+    Retry { message: Box<ActionMessage>, reason: String },
+    /// The message cannot be read: it goes to the DLQ with this reason.
     Unreadable { reason: String },
 }
 
 impl Execution {
-    /// Whether the message should be returned to the queue (`batchItemFailures`).
-    pub fn needs_redelivery(&self) -> bool {
-        matches!(self, Execution::Retry { .. } | Execution::Unreadable { .. })
+    /// The run the message belongs to, when it could be read.
+    pub fn run_id(&self) -> Option<&str> {
+        match self {
+            Execution::Recorded { run_id, .. }
+            | Execution::AlreadyRecorded { run_id, .. }
+            | Execution::HeldElsewhere { run_id, .. } => Some(run_id),
+            Execution::Retry { message, .. } => Some(&message.run_id),
+            Execution::Unreadable { .. } => None,
+        }
     }
+}
+
+/// What `runs/<run>/run.json` holds: written by the planner before the first message
+/// is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunHeader {
+    pub run_id: String,
+    /// Actions sent: the run is complete when this many results are recorded.
+    pub actions: usize,
+    pub plan_key: String,
+    pub sent_at: String,
 }
 
 pub struct Executor {
     pub zoom: Arc<ZoomClient>,
-    pub store: Store,
+    pub ledger: Ledger,
+    /// Where the end of a run is announced; `None` records the summary only.
+    pub notifier: Option<Notifier>,
 }
 
 impl Executor {
-    pub async fn execute(&self, body: &str) -> Result<Execution, PipelineError> {
+    /// Executes one message body for the invocation `owner` (Lambda's request id).
+    pub async fn execute(&self, body: &str, owner: &str) -> Execution {
         let message: ActionMessage = match serde_json::from_str(body) {
             Ok(message) => message,
-            Err(e) => return Ok(Execution::Unreadable { reason: format!("not an action message: {e}") }),
+            Err(e) => return Execution::Unreadable { reason: format!("not an action message: {e}") },
         };
         if message.schema_version != MESSAGE_SCHEMA_VERSION {
-            return Ok(Execution::Unreadable {
+            return Execution::Unreadable {
                 reason: format!("schema version {} is not {MESSAGE_SCHEMA_VERSION}", message.schema_version),
-            });
+            };
         }
         let span = tracing::info_span!(
             "execute",
@@ -58,16 +89,31 @@ impl Executor {
             action_id = %message.action.action_id,
             user_id = %message.action.user_id
         );
-        self.execute_action(&message).instrument(span).await
+        let message = Box::new(message);
+        match self.execute_action(&message, owner).instrument(span.clone()).await {
+            Ok(execution) => execution,
+            Err(error) => {
+                let reason = error.to_string();
+                span.in_scope(|| tracing::warn!(%reason, "not finished; the message will be redelivered"));
+                Execution::Retry { message, reason }
+            }
+        }
     }
 
-    async fn execute_action(&self, message: &ActionMessage) -> Result<Execution, PipelineError> {
+    async fn execute_action(&self, message: &ActionMessage, owner: &str) -> Result<Execution, PipelineError> {
         let action = &message.action;
-        let result_key = keys::result_key(&message.run_id, &action.action_id);
-        if self.store.exists(&result_key).await? {
-            tracing::info!("result already recorded; acknowledging without a Zoom call");
-            return Ok(Execution::AlreadyRecorded { action_id: action.action_id.clone() });
-        }
+        let (run_id, action_id) = (message.run_id.clone(), action.action_id.clone());
+        let claim = match self.ledger.claim(&run_id, &action_id, owner, clock::now()).await? {
+            ClaimOutcome::Claimed(claim) => claim,
+            ClaimOutcome::Recorded => {
+                tracing::info!("result already recorded; acknowledging without a Zoom call");
+                return Ok(Execution::AlreadyRecorded { run_id, action_id });
+            }
+            ClaimOutcome::HeldElsewhere { wait } => {
+                tracing::info!(wait_seconds = wait.as_secs(), "another invocation holds the claim");
+                return Ok(Execution::HeldElsewhere { run_id, action_id, wait });
+            }
+        };
 
         let mut findings = Findings::default();
         let mut performed = None;
@@ -75,18 +121,40 @@ impl Executor {
         let called = perform(&self.zoom, action, today, &mut findings, &mut performed).await;
         let (outcome, zoom_message) = match called {
             Ok(None) => (Outcome::Done, None),
-            Ok(Some(reason)) => (Outcome::Skipped { reason }, None),
+            Ok(Some(skipped)) => (skipped, None),
             Err(error) => match final_outcome(&error) {
                 Some(outcome) => (outcome, error.zoom_message().map(str::to_string)),
                 None => {
                     let reason = error.to_string();
                     tracing::warn!(%reason, "not finished; the message will be redelivered");
-                    return Ok(Execution::Retry { reason });
+                    self.release(&claim).await;
+                    return Ok(Execution::Retry { message: Box::new(message.clone()), reason });
                 }
             },
         };
         let label = outcome.label();
-        let result = ActionResult {
+        let result = self.result(message, &claim, outcome, performed, findings, zoom_message);
+        match self.ledger.record(&result).await? {
+            PutOnce::Written => {
+                tracing::info!(outcome = label, attempt = claim.attempt, "result recorded");
+                Ok(Execution::Recorded { run_id, action_id, outcome: label })
+            }
+            PutOnce::AlreadyExists => Ok(Execution::AlreadyRecorded { run_id, action_id }),
+        }
+    }
+
+    fn result(
+        &self,
+        message: &ActionMessage,
+        claim: &Claim,
+        outcome: Outcome,
+        performed: Option<ActionKind>,
+        findings: Findings,
+        zoom_message: Option<String>,
+    ) -> ActionResult {
+        let action = &message.action;
+        let did = performed.unwrap_or(action.kind);
+        ActionResult {
             run_id: message.run_id.clone(),
             action_id: action.action_id.clone(),
             kind: action.kind,
@@ -96,31 +164,97 @@ impl Executor {
             performed: performed.filter(|p| *p != action.kind),
             findings,
             zoom_message,
-            finished_at: now_rfc3339(),
-        };
-        match self.store.put_json_once(&result_key, &result).await? {
-            PutOnce::Written => {
-                tracing::info!(outcome = label, "result recorded");
-                Ok(Execution::Recorded { action_id: action.action_id.clone(), outcome: label })
-            }
-            PutOnce::AlreadyExists => Ok(Execution::AlreadyRecorded { action_id: action.action_id.clone() }),
+            // What an undo restores: the user as the plan found them.
+            prior: matches!(did, ActionKind::Deactivate | ActionKind::Downgrade).then(|| action.before.clone()),
+            attempt: claim.attempt,
+            started_at: claim.claimed_at.to_string(),
+            finished_at: clock::now().to_string(),
         }
+    }
+
+    /// Lets the next delivery act at once instead of waiting for this claim to expire:
+    /// the next claim number, already expired. Best effort: if it fails, the claim expires.
+    async fn release(&self, claim: &Claim) {
+        let now = clock::now();
+        let released = Claim {
+            attempt: claim.attempt + 1,
+            owner: format!("{} (released)", claim.owner),
+            claimed_at: now,
+            expires_at: now,
+            ..claim.clone()
+        };
+        let key = keys::claim_key(&claim.run_id, &claim.action_id, released.attempt);
+        if let Err(error) = self.ledger.store().put_json_once(&key, &released).await {
+            tracing::warn!(%error, "claim not released; it will expire");
+        }
+    }
+
+    /// The last allowed delivery failed: record `gave_up` as the action's outcome.
+    pub async fn give_up(&self, message: &ActionMessage, attempts: u32, reason: &str) -> Result<(), PipelineError> {
+        let now = clock::now();
+        let claim =
+            Claim::new(&message.run_id, &message.action.action_id, attempts, "gave up", now, SignedDuration::ZERO);
+        let outcome = Outcome::GaveUp { attempts, reason: reason.to_string() };
+        let result = self.result(message, &claim, outcome, None, Findings::default(), None);
+        let written = self.ledger.record(&result).await?;
+        tracing::error!(
+            run_id = %message.run_id,
+            action_id = %message.action.action_id,
+            user_id = %message.action.user_id,
+            attempts,
+            %reason,
+            already_recorded = written == PutOnce::AlreadyExists,
+            "gave up on the action after its last allowed delivery"
+        );
+        Ok(())
+    }
+
+    /// When every action of the run has its result: writes `report.csv`, then
+    /// `summary.json` once, and the one writer publishes the notification.
+    pub async fn complete_if_done(&self, run_id: &str) -> Result<Option<RunSummary>, PipelineError> {
+        let store = self.ledger.store();
+        let summary_key = keys::summary_key(run_id);
+        if store.exists(&summary_key).await? {
+            return Ok(None);
+        }
+        let Some(header) = store.get_optional(&keys::run_header_key(run_id)).await? else {
+            return Ok(None);
+        };
+        let header: RunHeader = serde_json::from_slice(&header)
+            .map_err(|e| PipelineError::Data { what: keys::run_header_key(run_id), detail: e.to_string() })?;
+        let result_keys = self.ledger.result_keys(run_id).await?;
+        if result_keys.len() < header.actions {
+            return Ok(None);
+        }
+        let results: Vec<ActionResult> = store.get_json_all(&result_keys).await?;
+        let report_key = keys::report_key(run_id);
+        store.put(&report_key, report_csv(&results), "text/csv").await?;
+        let summary = summarize(run_id, header.actions, &results, &report_key, clock::now());
+        if store.put_json_once(&summary_key, &summary).await? == PutOnce::AlreadyExists {
+            return Ok(None);
+        }
+        tracing::info!(run_id, planned = summary.planned, by_outcome = ?summary.by_outcome, "run complete");
+        if let Some(notifier) = &self.notifier {
+            notifier.run_completed(&summary).await?;
+        }
+        Ok(Some(summary))
     }
 }
 
-/// Makes the checks the action carries, then the change. `Ok(Some(reason))` when a check
-/// said not to act. `findings` and `performed` say what was found and done, even when a
-/// later call fails. Cloud recordings are counted over the month before `today` (Zoom
-/// answers at most a month per call).
+/// Makes the checks the action carries, then the change. `Ok(Some(outcome))` when a
+/// check said not to act (a `Skipped` outcome). `findings` and `performed` say what was
+/// found and done, even when a later call fails. Cloud recordings are counted over the
+/// month before `today` (Zoom answers at most a month per call).
 pub async fn perform(
     zoom: &ZoomClient,
     action: &Action,
     today: jiff::civil::Date,
     findings: &mut Findings,
     performed: &mut Option<ActionKind>,
-) -> Result<Option<String>, ZoomError> {
+) -> Result<Option<Outcome>, ZoomError> {
     let user = action.user_id.as_str();
     let licensed = action.before.user_type == 2;
+    let skip = |code: &str, reason: String| Ok(Some(Outcome::Skipped { code: code.to_string(), reason }));
     let mut kind = action.kind;
     if action.checks.upcoming_meetings != MeetingsRule::Ignore {
         let meetings = zoom.upcoming_meetings(user).await?;
@@ -128,7 +262,7 @@ pub async fn perform(
         if meetings > 0 {
             match action.checks.upcoming_meetings {
                 MeetingsRule::Downgrade if licensed => kind = ActionKind::Downgrade,
-                _ => return Ok(Some(format!("hosts {meetings} upcoming meetings"))),
+                _ => return skip("hosts_upcoming_meetings", format!("hosts {meetings} upcoming meetings")),
             }
         }
     }
@@ -138,12 +272,13 @@ pub async fn perform(
         findings.cloud_recordings = Some(recordings);
         if recordings > 0 {
             if !licensed {
-                return Ok(Some(format!("owns {recordings} cloud recordings and is already Basic")));
+                let reason = format!("owns {recordings} cloud recordings and is already Basic");
+                return skip("owns_cloud_recordings", reason);
             }
             kind = ActionKind::Downgrade;
         }
     }
-    if action.revoke_sso_first && kind != ActionKind::Downgrade {
+    if action.revoke_sso_first && matches!(kind, ActionKind::Deactivate | ActionKind::Delete) {
         match zoom.revoke_sso_token(user).await {
             Ok(()) => {}
             // Not an SSO user, or already gone: the change itself decides the outcome.
@@ -157,6 +292,21 @@ pub async fn perform(
     match kind {
         ActionKind::Deactivate => zoom.deactivate(user).await?,
         ActionKind::Downgrade => zoom.downgrade_to_basic(user).await?,
+        ActionKind::Restore => {
+            let Some(to) = &action.restore else {
+                *performed = None;
+                return skip("nothing_to_restore", "the action names no state to restore".to_string());
+            };
+            // Both calls are idempotent (Zoom answers 204 when nothing changes), so a
+            // retry after a crash between them is safe.
+            let (activate, user_type) = restore_steps(&action.before, to);
+            if activate {
+                zoom.activate(user).await?;
+            }
+            if let Some(user_type) = user_type {
+                zoom.set_type(user, user_type).await?;
+            }
+        }
         ActionKind::Delete => {
             let spec = action.delete.as_deref().cloned().unwrap_or(offboard_core::DeleteSpec {
                 mode: DeleteMode::Disassociate,

@@ -69,6 +69,37 @@ pub fn results_prefix(run_id: &str) -> String {
     format!("runs/{run_id}/results/")
 }
 
+/// The claims on one action, numbered by attempt: `runs/<run>/claims/<action>/<n>.json`.
+pub fn claims_prefix(run_id: &str, action_id: &str) -> String {
+    format!("runs/{run_id}/claims/{action_id}/")
+}
+
+pub fn claim_key(run_id: &str, action_id: &str, attempt: u32) -> String {
+    format!("runs/{run_id}/claims/{action_id}/{attempt}.json")
+}
+
+/// How many actions the run sent: written before the first is sent, so the executor
+/// that records the last result knows it is the last.
+pub fn run_header_key(run_id: &str) -> String {
+    format!("runs/{run_id}/run.json")
+}
+
+pub fn summary_key(run_id: &str) -> String {
+    format!("runs/{run_id}/summary.json")
+}
+
+pub fn report_key(run_id: &str) -> String {
+    format!("runs/{run_id}/report.csv")
+}
+
+/// An admin asks for the undo of `<run>` by writing `undo/<run>.json`.
+pub const UNDO_PREFIX: &str = "undo/";
+
+/// The run id of the undo of `run_id`.
+pub fn undo_run_id(run_id: &str) -> String {
+    format!("undo-{run_id}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,17 +3,23 @@
 //! - [`planner::Planner`]: a roster or HR file landed in S3, an approval arrived, or the
 //!   sweep is due → back up the account, decide, write the plan, fan the actions out to
 //!   SQS (or hold them for approval).
-//! - [`executor::Executor`]: one queued action → one Zoom call → one result in S3.
+//! - [`executor::Executor`]: one queued action → a claim in the ledger, the checks, the
+//!   Zoom call → one result in S3; the run's last result → its summary and notification.
+//! - [`batch::BatchRunner`]: one SQS batch through the executor: concurrency, visibility,
+//!   the DLQ with a reason, `batchItemFailures`.
 //!
 //! The decisions themselves live in `offboard-core`; Zoom is reached through
 //! `offboard-zoom`. This crate is the glue: where bytes come from and where they go.
 //! The Lambda binaries are thin mains over it.
 
 pub mod aws;
+pub mod batch;
 pub mod clock;
 pub mod error;
 pub mod executor;
 pub mod keys;
+pub mod ledger;
+pub mod notify;
 pub mod planner;
 pub mod queue;
 pub mod secrets;

@@ -1,5 +1,5 @@
 //! Plan a run: a roster under `inbox/`, an HR file under `hr/`, an approval under
-//! `approvals/`, or the scheduled sweep.
+//! `approvals/`, an undo under `undo/`, or the scheduled sweep.
 //!
 //! Order matters and is the safety story: read the policy and validate the input (a bad
 //! file gets `error.json` and nothing else), back up every user, decide, write the plan,
@@ -16,10 +16,11 @@ use jiff::Timestamp;
 use offboard_core::backup::BackupManifest;
 use offboard_core::report::{plan_csv, plan_summary};
 use offboard_core::sweep::inactive_users;
+use offboard_core::undo::plan_undo;
 use offboard_core::{
     backup_csv, backup_jsonl, decide, parse_hr_file, parse_policy_over, parse_roster, Account, AccountUser, ActionKind,
-    ActionMessage, Decision, InputError, Plan, PlanSource, Policy, PolicyError, Request, SkippedRow, Termination,
-    UserState, UserStatus,
+    ActionMessage, ActionResult, Decision, InputError, Plan, PlanSource, Policy, PolicyError, Request, SkippedRow,
+    Termination, UserState, UserStatus,
 };
 use offboard_zoom::ZoomClient;
 use serde::{Deserialize, Serialize};
@@ -29,6 +30,7 @@ use tracing::Instrument;
 
 use crate::clock::now_rfc3339;
 use crate::error::PipelineError;
+use crate::executor::RunHeader;
 use crate::keys;
 use crate::queue::ActionQueue;
 use crate::store::{ObjectInfo, PutOnce, Store};
@@ -39,6 +41,8 @@ pub const INBOX_PREFIX: &str = "inbox/";
 pub const HR_PREFIX: &str = "hr/";
 /// Approvals of held runs: `approvals/<run>.json`.
 pub const APPROVALS_PREFIX: &str = "approvals/";
+/// Undo requests: `undo/<run>.json`.
+pub const UNDO_PREFIX: &str = keys::UNDO_PREFIX;
 pub const PLAN_SCHEMA_VERSION: u32 = 2;
 
 /// What the planner did with one event.
@@ -99,9 +103,18 @@ struct ApprovalRefusal<'a> {
 
 /// The input a run plans from, once read.
 enum Input {
-    Roster { key: String },
-    Hr { key: String },
+    Roster {
+        key: String,
+    },
+    Hr {
+        key: String,
+    },
     Sweep(SweepRequest),
+    /// The undo of the run `of`, asked for by the object `key`.
+    Undo {
+        key: String,
+        of: String,
+    },
 }
 
 /// The scheduled sweep, as its event asks for it: when, and optionally other settings
@@ -134,12 +147,19 @@ impl Planner {
             let span = tracing::info_span!("approve", run_id = %run_id);
             return self.approve(&store, run_id, &key).instrument(span).await;
         }
+        if let Some(of) = key.strip_prefix(UNDO_PREFIX).and_then(|k| k.strip_suffix(".json")) {
+            let run_id = keys::undo_run_id(of);
+            let span = tracing::info_span!("undo", run_id = %run_id, of = %of);
+            let input = Input::Undo { key: key.clone(), of: of.to_string() };
+            return self.plan_run(&store, run_id, input, None).instrument(span).await;
+        }
         let input = if key.starts_with(INBOX_PREFIX) {
             Input::Roster { key: key.clone() }
         } else if key.starts_with(HR_PREFIX) {
             Input::Hr { key: key.clone() }
         } else {
-            let reason = format!("not an input: expected {INBOX_PREFIX}, {HR_PREFIX} or {APPROVALS_PREFIX}");
+            let reason =
+                format!("not an input: expected {INBOX_PREFIX}, {HR_PREFIX}, {APPROVALS_PREFIX} or {UNDO_PREFIX}");
             return Ok(PlanReport::Ignored { key, reason });
         };
         let info = store.head(&key).await?;
@@ -170,7 +190,9 @@ impl Planner {
             return self.resume(store, store.get_json(&plan_key).await?, None).await;
         }
         let source = match &input {
-            Input::Roster { key } | Input::Hr { key } => format!("s3://{}/{key}", store.bucket()),
+            Input::Roster { key } | Input::Hr { key } | Input::Undo { key, .. } => {
+                format!("s3://{}/{key}", store.bucket())
+            }
             Input::Sweep(sweep) => format!("schedule: inactive-user sweep at {}", sweep.now),
         };
         let rejected = |error: String, kind: &'static str| reject(store, &run_id, &source, error, kind);
@@ -197,6 +219,10 @@ impl Planner {
             Input::Roster { key } => read_roster(key, &store.get(key).await?, &policy),
             Input::Hr { key } => read_hr(key, &store.get(key).await?, &policy, now),
             Input::Sweep(_) => Ok(ReadInput::default()),
+            Input::Undo { of, .. } => match self.results_to_undo(store, of).await? {
+                Ok(results) => Ok(ReadInput { format: "undo".to_string(), undo: results, ..ReadInput::default() }),
+                Err(error) => return rejected(error, "not_undoable").await,
+            },
         };
         let mut read = match read {
             Ok(read) => read,
@@ -212,17 +238,22 @@ impl Planner {
         }
         let backup_key = self.back_up(store, &run_id, &account.users, &input, info.as_ref()).await?;
 
-        let body = decide(Decision {
-            requests: &read.requests,
-            rejected: read.rejected,
-            scheduled: read.scheduled,
-            account: &account,
-            policy: &policy,
-            calls_per_second: {
-                let pacing = self.zoom.pacing();
-                pacing.rate(offboard_zoom::Label::Light) * f64::from(pacing.executors)
-            },
-        });
+        let calls_per_second = {
+            let pacing = self.zoom.pacing();
+            pacing.rate(offboard_zoom::Label::Light) * f64::from(pacing.executors)
+        };
+        let body = match &input {
+            // Restorative: no guardrails to apply and nothing to hold.
+            Input::Undo { .. } => plan_undo(&read.undo, &account, calls_per_second),
+            _ => decide(Decision {
+                requests: &read.requests,
+                rejected: read.rejected,
+                scheduled: read.scheduled,
+                account: &account,
+                policy: &policy,
+                calls_per_second,
+            }),
+        };
         let plan = Plan {
             schema_version: PLAN_SCHEMA_VERSION,
             run_id: run_id.clone(),
@@ -230,6 +261,7 @@ impl Planner {
                 Input::Roster { .. } => PlanSource::Inbox,
                 Input::Hr { .. } => PlanSource::Hr,
                 Input::Sweep(_) => PlanSource::Sweep,
+                Input::Undo { .. } => PlanSource::Undo,
             },
             source,
             created_at: now_rfc3339(),
@@ -279,6 +311,14 @@ impl Planner {
         }
         let messages: Vec<ActionMessage> =
             plan.body.actions.iter().map(|a| ActionMessage::new(&plan.run_id, a.clone())).collect();
+        // Before the first message: the executor recording the last result must find it.
+        let header = RunHeader {
+            run_id: run_id.clone(),
+            actions: messages.len(),
+            plan_key: keys::plan_key(&run_id),
+            sent_at: now_rfc3339(),
+        };
+        store.put_json(&keys::run_header_key(&run_id), &header).await?;
         let sent = self.queue.send_all(&messages).await?;
         let marker = Sent {
             run_id: run_id.clone(),
@@ -348,6 +388,25 @@ impl Planner {
         Ok(PlanReport::ApprovalRefused { run_id: run_id.to_string(), reason })
     }
 
+    /// Every result of a finished run, or why it cannot be undone yet.
+    async fn results_to_undo(
+        &self,
+        store: &Store,
+        of: &str,
+    ) -> Result<Result<Vec<ActionResult>, String>, PipelineError> {
+        if of.starts_with("undo-") {
+            return Ok(Err(format!("run {of} is itself an undo; run the original file again instead")));
+        }
+        if !store.exists(&keys::summary_key(of)).await? {
+            return Ok(Err(format!(
+                "run {of} has no summary yet ({}): it is unknown or still running; undo it once it has finished",
+                keys::summary_key(of)
+            )));
+        }
+        let keys = store.list_keys(&keys::results_prefix(of)).await?;
+        Ok(Ok(store.get_json_all(&keys).await?))
+    }
+
     /// The policy in force: the bucket's `config/policy.json` over the deployment's. An
     /// invalid object is the inner error: the run is refused, not retried.
     async fn policy(&self, store: &Store) -> Result<Result<Policy, PolicyError>, PipelineError> {
@@ -389,7 +448,7 @@ impl Planner {
             by_status,
             by_type,
             source_key: match input {
-                Input::Roster { key } | Input::Hr { key } => Some(key.clone()),
+                Input::Roster { key } | Input::Hr { key } | Input::Undo { key, .. } => Some(key.clone()),
                 Input::Sweep(_) => None,
             },
             source_etag: info.map(|i| i.etag.clone()),
@@ -463,6 +522,8 @@ struct ReadInput {
     requests: Vec<Request>,
     rejected: Vec<SkippedRow>,
     scheduled: Vec<Termination>,
+    /// For an undo: the results of the run to undo.
+    undo: Vec<ActionResult>,
 }
 
 fn read_roster(key: &str, bytes: &[u8], policy: &Policy) -> Result<ReadInput, InputError> {
@@ -473,6 +534,7 @@ fn read_roster(key: &str, bytes: &[u8], policy: &Policy) -> Result<ReadInput, In
         email_column: roster.email_column,
         rejected: roster.rejected,
         scheduled: Vec::new(),
+        undo: Vec::new(),
     })
 }
 
@@ -485,6 +547,7 @@ fn read_hr(key: &str, bytes: &[u8], policy: &Policy, now: Timestamp) -> Result<R
         requests: due.iter().map(|t| t.request(policy)).collect(),
         rejected: file.rejected,
         scheduled: later,
+        undo: Vec::new(),
     })
 }
 

@@ -1,5 +1,7 @@
 //! Settings read from the environment once per container.
 
+use std::time::Duration;
+
 use offboard_core::{ActionKind, Policy};
 use offboard_zoom::{Endpoints, PacerConfig, Plan};
 
@@ -19,12 +21,32 @@ pub struct Settings {
     pub secrets: SecretNames,
     /// The bucket holding rosters, backups, plans and results.
     pub bucket: Option<String>,
-    /// The action queue (planner only).
+    /// The action queue: the planner sends to it, the executor extends visibility on it.
     pub queue_url: Option<String>,
     /// How fast to call Zoom: plan, Offboard's share of the account's budget, executors.
     pub pacing: PacerConfig,
     /// The deployment's policy; the bucket's `config/policy.json` is read over it.
     pub policy: Policy,
+    /// Where run completions are announced (`OFFBOARD_TOPIC_ARN`).
+    pub topic_arn: Option<String>,
+    /// The executor's queue settings.
+    pub execution: ExecutionSettings,
+}
+
+/// What the executor must know of its queue and its own lifetime.
+#[derive(Debug, Clone)]
+pub struct ExecutionSettings {
+    /// `OFFBOARD_DLQ_URL`: where the executor moves what it cannot process, with why.
+    pub dlq_url: Option<String>,
+    /// `OFFBOARD_MAX_RECEIVE_COUNT` (default 5): the queue's `maxReceiveCount`.
+    pub max_receive_count: u32,
+    /// `OFFBOARD_VISIBILITY_TIMEOUT_SECONDS` (default 360): the queue's visibility timeout.
+    pub visibility_timeout: Duration,
+    /// `OFFBOARD_CLAIM_TTL_SECONDS` (default 900): how long a claim holds; at least the
+    /// executor's timeout.
+    pub claim_ttl: Duration,
+    /// `OFFBOARD_BATCH_CONCURRENCY` (default 10): messages of a batch in flight at once.
+    pub batch_concurrency: usize,
 }
 
 /// Parses an optional variable, naming it when its value does not parse.
@@ -103,6 +125,22 @@ impl Settings {
                 executors: parsed("OFFBOARD_EXECUTOR_CONCURRENCY", optional("OFFBOARD_EXECUTOR_CONCURRENCY"), 1)?,
             },
             policy: policy_from(optional)?,
+            topic_arn: optional("OFFBOARD_TOPIC_ARN"),
+            execution: ExecutionSettings {
+                dlq_url: optional("OFFBOARD_DLQ_URL"),
+                max_receive_count: parsed("OFFBOARD_MAX_RECEIVE_COUNT", optional("OFFBOARD_MAX_RECEIVE_COUNT"), 5)?,
+                visibility_timeout: Duration::from_secs(parsed(
+                    "OFFBOARD_VISIBILITY_TIMEOUT_SECONDS",
+                    optional("OFFBOARD_VISIBILITY_TIMEOUT_SECONDS"),
+                    360,
+                )?),
+                claim_ttl: Duration::from_secs(parsed(
+                    "OFFBOARD_CLAIM_TTL_SECONDS",
+                    optional("OFFBOARD_CLAIM_TTL_SECONDS"),
+                    900,
+                )?),
+                batch_concurrency: parsed("OFFBOARD_BATCH_CONCURRENCY", optional("OFFBOARD_BATCH_CONCURRENCY"), 10)?,
+            },
         })
     }
 

@@ -156,6 +156,13 @@ impl Store {
         self.put_once(key, to_json(value)?, "application/json").await
     }
 
+    /// Every object of `keys` as JSON, in order, at most 16 requests at a time (a run's
+    /// thousands of results must not open thousands of connections at once).
+    pub async fn get_json_all<T: serde::de::DeserializeOwned>(&self, keys: &[String]) -> Result<Vec<T>, PipelineError> {
+        use futures::{StreamExt, TryStreamExt};
+        futures::stream::iter(keys).map(|key| self.get_json::<T>(key)).buffered(16).try_collect().await
+    }
+
     pub async fn get_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<T, PipelineError> {
         let bytes = self.get(key).await?;
         serde_json::from_slice(&bytes).map_err(|e| self.error("GetObject", key, format!("not valid JSON: {e}")))

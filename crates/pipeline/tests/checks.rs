@@ -4,7 +4,8 @@
 use std::net::SocketAddr;
 
 use offboard_core::{
-    Action, ActionKind, Checks, DeleteMode, DeleteSpec, Findings, MeetingsRule, RecordingsRule, UserState, UserStatus,
+    Action, ActionKind, Checks, DeleteMode, DeleteSpec, Findings, MeetingsRule, Outcome, RecordingsRule, UserState,
+    UserStatus,
 };
 use offboard_pipeline::executor::perform;
 use offboard_zoom::{Credentials, Endpoints, ZoomClient};
@@ -41,6 +42,7 @@ fn delete_action(user_id: &str, checks: Checks) -> Action {
         revoke_sso_first: false,
         checks,
         before: UserState { status: UserStatus::Active, user_type: 2, role_id: None },
+        restore: None,
     }
 }
 
@@ -95,7 +97,13 @@ async fn a_user_hosting_meetings_is_skipped_or_downgraded_as_the_policy_says() {
     let skip = Checks { upcoming_meetings: MeetingsRule::Skip, cloud_recordings: RecordingsRule::Ignore };
     let (mut findings, mut performed) = (Findings::default(), None);
     let skipped = perform(&zoom, &delete_action(&hosts[0], skip), today, &mut findings, &mut performed).await.unwrap();
-    assert!(skipped.unwrap().starts_with("hosts "), "skipped with a reason");
+    match skipped {
+        Some(Outcome::Skipped { code, reason }) => {
+            assert_eq!(code, "hosts_upcoming_meetings");
+            assert!(reason.starts_with("hosts "), "{reason}");
+        }
+        other => panic!("expected a skip, got {other:?}"),
+    }
     assert_eq!(performed, None);
     assert!(sim.with_state(|s| s.find(&hosts[0]).is_ok()), "left as they were");
 

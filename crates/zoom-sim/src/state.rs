@@ -280,6 +280,8 @@ pub struct SimState {
     by_email: HashMap<String, usize>,
     by_status: HashMap<Status, BTreeSet<usize>>,
     tokens: HashMap<String, TokenInfo>,
+    /// Every token ever issued, for tests that check none leaks into logs or objects.
+    issued_tokens: Vec<String>,
     granted_scopes: Vec<String>,
     page_cursors: HashMap<String, PageCursor>,
     started: Instant,
@@ -320,6 +322,7 @@ impl SimState {
             by_email: HashMap::new(),
             by_status: HashMap::new(),
             tokens: HashMap::new(),
+            issued_tokens: Vec::new(),
             granted_scopes: ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
             page_cursors: HashMap::new(),
             started: Instant::now(),
@@ -402,6 +405,11 @@ impl SimState {
         self.tokens.values().filter(|t| t.expires > now).count()
     }
 
+    /// Every access token issued since the start, expired and invalidated ones included.
+    pub fn issued_tokens(&self) -> &[String] {
+        &self.issued_tokens
+    }
+
     /// Every live token stops working at once.
     pub fn invalidate_tokens(&mut self) {
         self.tokens.clear();
@@ -468,6 +476,7 @@ impl SimState {
         let scopes = self.granted_scopes.clone();
         let scope = scopes.join(" ");
         self.tokens.insert(token.clone(), TokenInfo { expires, scopes });
+        self.issued_tokens.push(token.clone());
         (token, scope)
     }
 

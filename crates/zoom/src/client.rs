@@ -60,6 +60,7 @@ pub struct ZoomClient {
     daily_blocks: SyncMutex<HashMap<Label, String>>,
     page_size: u32,
     call_deadline: Duration,
+    throttled: std::sync::atomic::AtomicU64,
 }
 
 impl ZoomClient {
@@ -83,6 +84,7 @@ impl ZoomClient {
             daily_blocks: SyncMutex::new(HashMap::new()),
             page_size: DEFAULT_PAGE_SIZE,
             call_deadline: DEFAULT_CALL_DEADLINE,
+            throttled: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -255,8 +257,18 @@ impl ZoomClient {
 
     /// `PATCH /users/{userId} {"type":1}`: down to Basic, releasing the license.
     pub async fn downgrade_to_basic(&self, user_id: &str) -> Result<(), ZoomError> {
+        self.set_type(user_id, 1).await
+    }
+
+    /// `PATCH /users/{userId} {"type":N}`: 1 Basic, 2 Licensed (an undo gives it back).
+    pub async fn set_type(&self, user_id: &str, user_type: u8) -> Result<(), ZoomError> {
         let path = format!("/users/{}", path_segment(user_id));
-        self.call(Label::Light, Method::PATCH, &path, |r| r.json(&json!({ "type": 1 }))).await.map(drop)
+        self.call(Label::Light, Method::PATCH, &path, |r| r.json(&json!({ "type": user_type }))).await.map(drop)
+    }
+
+    /// How many per-second 429s Zoom has answered this client so far (each was retried).
+    pub fn throttled_responses(&self) -> u64 {
+        self.throttled.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// `DELETE /users/{userId}/token`: signs the user out of every Zoom session (SSO).
@@ -353,6 +365,7 @@ impl ZoomClient {
                         return Err(self.block_for_the_day(label, retry_after));
                     }
                     lock(&self.pacer).throttled(label, Instant::now());
+                    self.throttled.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     if Instant::now() >= deadline {
                         return Err(error);
                     }

@@ -42,7 +42,8 @@ async fn main() -> anyhow::Result<()> {
         args.users, args.seed
     );
     let started = Instant::now();
-    let stack = LocalStack::start(StackOptions { users: args.users, seed: args.seed }).await?;
+    let stack =
+        LocalStack::start(StackOptions { users: args.users, seed: args.seed, ..StackOptions::default() }).await?;
     println!("  ready in {:.1} s", started.elapsed().as_secs_f64());
 
     stack.upload(&key, roster).await?;

@@ -28,7 +28,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let stack = LocalStack::start(StackOptions { users: args.users, seed: 5 }).await?;
+    let stack = LocalStack::start(StackOptions { users: args.users, seed: 5, ..StackOptions::default() }).await?;
     let users = stack.sim_users().await?;
     let mut roster = String::from("email\n");
     for user in users.iter().cycle().take(args.rows) {

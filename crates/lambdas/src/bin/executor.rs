@@ -1,37 +1,97 @@
-//! The executor Lambda: an SQS batch of actions → Zoom calls → one result each; only
-//! the messages that need another try are named in `batchItemFailures`.
+//! The executor Lambda: an SQS batch of actions → paced Zoom calls → one recorded result
+//! each; only the messages that need another try are named in `batchItemFailures`. Each
+//! batch ends with one CloudWatch Embedded Metric Format line.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use jiff::SignedDuration;
 use lambda_runtime::{service_fn, LambdaEvent};
+use offboard_core::emf::{emf_line, Metric};
 use offboard_lambdas::{init_logging, Wiring};
+use offboard_pipeline::batch::{BatchReport, BatchRunner, BatchSettings, Delivery};
+use offboard_pipeline::ledger::Ledger;
+use offboard_pipeline::notify::Notifier;
 use offboard_pipeline::store::Store;
-use offboard_pipeline::{Execution, Executor};
+use offboard_pipeline::Executor;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_logging();
     let wiring = Wiring::from_env().await?;
-    let store = Store::new(wiring.aws.s3.clone(), wiring.settings.require_bucket()?);
-    let executor = Executor { zoom: wiring.zoom.clone(), store };
-    let executor = &executor;
+    let settings = &wiring.settings;
+    let store = Store::new(wiring.aws.s3.clone(), settings.require_bucket()?);
+    let claim_ttl = SignedDuration::try_from(settings.execution.claim_ttl)?;
+    let executor = Executor {
+        zoom: wiring.zoom.clone(),
+        ledger: Ledger::new(store, claim_ttl),
+        notifier: settings.topic_arn.as_ref().map(|arn| Notifier::new(wiring.aws.sns.clone(), arn)),
+    };
+    let runner = BatchRunner {
+        executor: &executor,
+        sqs: wiring.aws.sqs.clone(),
+        settings: BatchSettings {
+            queue_url: settings.queue_url.clone(),
+            dlq_url: settings.execution.dlq_url.clone(),
+            max_receive_count: settings.execution.max_receive_count,
+            visibility_timeout: settings.execution.visibility_timeout,
+            concurrency: settings.execution.batch_concurrency,
+        },
+    };
+    let (runner, zoom) = (&runner, &wiring.zoom);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<_, lambda_runtime::Error>(handle(executor, event.payload).await)
+        let throttled_before = zoom.throttled_responses();
+        let deadline = instant_of(event.context.deadline);
+        let remaining_ms = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_millis() as u64);
+        tracing::info!(messages = event.payload.records.len(), ?remaining_ms, "batch received");
+        let deliveries = event.payload.records.into_iter().map(delivery).collect();
+        let report = runner.run(deliveries, &event.context.request_id, deadline).await;
+        print_metrics(&report, zoom.throttled_responses().saturating_sub(throttled_before));
+        let mut response = SqsBatchResponse::default();
+        for message_id in report.failures {
+            response.add_failure(message_id);
+        }
+        Ok::<_, lambda_runtime::Error>(response)
     }))
     .await
 }
 
-async fn handle(executor: &Executor, event: SqsEvent) -> SqsBatchResponse {
-    let mut response = SqsBatchResponse::default();
-    for record in event.records {
-        let message_id = record.message_id.unwrap_or_default();
-        let execution = match executor.execute(record.body.as_deref().unwrap_or("")).await {
-            Ok(execution) => execution,
-            Err(error) => Execution::Retry { reason: error.to_string() },
-        };
-        if execution.needs_redelivery() {
-            tracing::warn!(%message_id, ?execution, "message returned to the queue");
-            response.add_failure(message_id);
-        }
+fn delivery(record: aws_lambda_events::event::sqs::SqsMessage) -> Delivery {
+    Delivery {
+        receive_count: record.attributes.get("ApproximateReceiveCount").and_then(|n| n.parse().ok()).unwrap_or(1),
+        message_id: record.message_id.unwrap_or_default(),
+        receipt_handle: record.receipt_handle.unwrap_or_default(),
+        body: record.body.unwrap_or_default(),
     }
-    response
+}
+
+/// Lambda's deadline (milliseconds since the epoch) on the monotonic clock; `None` when
+/// the value cannot be one (cargo-lambda's emulator sends its timeout, `600000`, instead).
+fn instant_of(deadline_ms: u64) -> Option<Instant> {
+    const YEAR_2001_MS: u64 = 1_000_000_000_000;
+    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_millis() as u64;
+    (deadline_ms > YEAR_2001_MS).then(|| Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms)))
+}
+
+/// One EMF line per batch: CloudWatch turns it into the Done, Failed, Throttled and
+/// AchievedRate metrics, dimensioned by function only.
+fn print_metrics(report: &BatchReport, throttled: u64) {
+    let count = |label: &str| report.recorded.get(label).copied().unwrap_or(0) as f64;
+    let recorded: usize = report.recorded.values().sum();
+    let seconds = report.elapsed.as_secs_f64();
+    let metrics = [
+        Metric { name: "Done", unit: "Count", value: count("done") + count("already_done") },
+        Metric { name: "Failed", unit: "Count", value: count("failed") + count("not_allowed") + report.gave_up as f64 },
+        Metric { name: "Skipped", unit: "Count", value: count("skipped") },
+        Metric { name: "Retried", unit: "Count", value: (report.returned_for_retry + report.not_started) as f64 },
+        Metric { name: "DeadLettered", unit: "Count", value: report.dead_lettered as f64 },
+        Metric { name: "Throttled", unit: "Count", value: throttled as f64 },
+        Metric {
+            name: "AchievedRate",
+            unit: "Count/Second",
+            value: if seconds > 0.0 { recorded as f64 / seconds } else { 0.0 },
+        },
+    ];
+    let timestamp_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    println!("{}", emf_line(&[("Function", "executor")], &metrics, &[], timestamp_ms));
 }

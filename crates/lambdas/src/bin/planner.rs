@@ -1,4 +1,4 @@
-//! The planner Lambda: S3 `ObjectCreated` under `inbox/`, `hr/` or `approvals/`, or the
+//! The planner Lambda: S3 `ObjectCreated` under `inbox/`, `hr/`, `approvals/` or `undo/`, or the
 //! scheduled sweep → a plan, and its actions on SQS unless it is held for approval.
 
 use lambda_runtime::{service_fn, LambdaEvent};

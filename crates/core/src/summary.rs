@@ -1,0 +1,195 @@
+//! The end of a run: one summary and one report, made from every action's result.
+//!
+//! Written once, by whichever executor records the run's last result
+//! (`runs/<run>/summary.json` and `report.csv`), and announced on the notification topic.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::backup::excel_safe;
+use crate::outcome::{ActionResult, Outcome};
+
+pub const SUMMARY_SCHEMA_VERSION: u32 = 1;
+
+/// What `runs/<run>/summary.json` holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub schema_version: u32,
+    pub run_id: String,
+    /// Actions the plan sent.
+    pub planned: usize,
+    /// Actions with a recorded result: equal to `planned` when the run is complete.
+    pub terminal: usize,
+    /// `done`, `skipped`, `not_allowed`, ... → how many.
+    pub by_outcome: BTreeMap<String, usize>,
+    /// `outcome: reason` → how many, the reason being a code, never Zoom's message.
+    pub by_reason: BTreeMap<String, usize>,
+    /// Results recorded by a later claim, after an invocation died holding the first.
+    pub taken_over: usize,
+    /// The first claim and the last result.
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    pub duration_seconds: f64,
+    /// Actions finished per second between the two.
+    pub achieved_rate_per_second: f64,
+    pub report_key: String,
+    pub completed_at: Timestamp,
+}
+
+impl RunSummary {
+    pub fn count(&self, outcome: &str) -> usize {
+        self.by_outcome.get(outcome).copied().unwrap_or(0)
+    }
+}
+
+/// The summary of `results`, of a run that planned `planned` actions.
+pub fn summarize(
+    run_id: &str,
+    planned: usize,
+    results: &[ActionResult],
+    report_key: &str,
+    now: Timestamp,
+) -> RunSummary {
+    let mut by_outcome = BTreeMap::new();
+    let mut by_reason = BTreeMap::new();
+    for result in results {
+        let label = result.outcome.label();
+        *by_outcome.entry(label.to_string()).or_insert(0) += 1;
+        *by_reason.entry(format!("{label}: {}", result.outcome.reason_code())).or_insert(0) += 1;
+    }
+    let parse = |text: &str| text.parse::<Timestamp>().ok();
+    let started_at = results.iter().filter_map(|r| parse(&r.started_at).or_else(|| parse(&r.finished_at))).min();
+    let finished_at = results.iter().filter_map(|r| parse(&r.finished_at)).max();
+    let duration_seconds = match (started_at, finished_at) {
+        (Some(start), Some(end)) => end.duration_since(start).as_secs_f64().max(0.0),
+        _ => 0.0,
+    };
+    let achieved_rate_per_second = if duration_seconds > 0.0 { results.len() as f64 / duration_seconds } else { 0.0 };
+    RunSummary {
+        schema_version: SUMMARY_SCHEMA_VERSION,
+        run_id: run_id.to_string(),
+        planned,
+        terminal: results.len(),
+        by_outcome,
+        by_reason,
+        taken_over: results.iter().filter(|r| r.attempt > 1).count(),
+        started_at,
+        finished_at,
+        duration_seconds,
+        achieved_rate_per_second,
+        report_key: report_key.to_string(),
+        completed_at: now,
+    }
+}
+
+/// `report.csv`: one row per action, in action order; cells Excel would run are quoted.
+pub fn report_csv(results: &[ActionResult]) -> Vec<u8> {
+    let mut sorted: Vec<&ActionResult> = results.iter().collect();
+    sorted.sort_by(|a, b| a.action_id.cmp(&b.action_id));
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "action_id",
+        "email",
+        "user_id",
+        "kind",
+        "performed",
+        "outcome",
+        "reason",
+        "detail",
+        "upcoming_meetings",
+        "cloud_recordings",
+        "attempt",
+        "started_at",
+        "finished_at",
+    ];
+    // Writing to a Vec cannot fail; a failed row would only shorten the report.
+    let _ = writer.write_record(header);
+    for r in sorted {
+        let detail = match &r.outcome {
+            Outcome::Skipped { reason, .. } | Outcome::GaveUp { reason, .. } | Outcome::Failed { reason, .. } => {
+                reason.clone()
+            }
+            _ => r.zoom_message.clone().unwrap_or_default(),
+        };
+        let count = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+        let _ = writer.write_record([
+            excel_safe(&r.action_id).as_ref(),
+            &excel_safe(&r.email),
+            &excel_safe(&r.user_id),
+            r.kind.as_str(),
+            r.performed.map(|k| k.as_str()).unwrap_or(""),
+            r.outcome.label(),
+            &excel_safe(&r.outcome.reason_code()),
+            &excel_safe(&detail),
+            &count(r.findings.upcoming_meetings),
+            &count(r.findings.cloud_recordings),
+            &r.attempt.to_string(),
+            &r.started_at,
+            &r.finished_at,
+        ]);
+    }
+    writer.into_inner().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::Findings;
+    use crate::plan::ActionKind;
+
+    fn result(id: &str, outcome: Outcome, attempt: u32, started: &str, finished: &str) -> ActionResult {
+        ActionResult {
+            run_id: "r".into(),
+            action_id: id.into(),
+            kind: ActionKind::Deactivate,
+            user_id: format!("u{id}"),
+            email: format!("=u{id}@acme.example"),
+            outcome,
+            performed: None,
+            findings: Findings { upcoming_meetings: Some(0), cloud_recordings: None },
+            zoom_message: None,
+            prior: None,
+            attempt,
+            started_at: started.into(),
+            finished_at: finished.into(),
+        }
+    }
+
+    #[test]
+    fn counts_by_outcome_and_reason_and_measures_the_rate() {
+        let results = vec![
+            result("0002", Outcome::Done, 1, "2026-11-23T10:00:00Z", "2026-11-23T10:00:01Z"),
+            result("0001", Outcome::Done, 2, "2026-11-23T10:00:02Z", "2026-11-23T10:00:03Z"),
+            result(
+                "0003",
+                Outcome::NotAllowed { http_status: 400, code: 200, reason: "a Zoom Room or an admin".into() },
+                1,
+                "2026-11-23T10:00:01Z",
+                "2026-11-23T10:00:04Z",
+            ),
+            result(
+                "0004",
+                Outcome::Skipped { code: "hosts_upcoming_meetings".into(), reason: "hosts 2 upcoming meetings".into() },
+                1,
+                "2026-11-23T10:00:01Z",
+                "2026-11-23T10:00:02Z",
+            ),
+        ];
+        let now: Timestamp = "2026-11-23T10:01:00Z".parse().unwrap();
+        let summary = summarize("r", 4, &results, "runs/r/report.csv", now);
+        assert_eq!((summary.planned, summary.terminal, summary.taken_over), (4, 4, 1));
+        assert_eq!((summary.count("done"), summary.count("not_allowed"), summary.count("skipped")), (2, 1, 1));
+        assert_eq!(summary.by_reason["skipped: hosts_upcoming_meetings"], 1);
+        assert_eq!(summary.by_reason["not_allowed: a Zoom Room or an admin (zoom code 200)"], 1);
+        assert_eq!(summary.duration_seconds, 4.0);
+        assert_eq!(summary.achieved_rate_per_second, 1.0);
+
+        let csv = String::from_utf8(report_csv(&results)).unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 5);
+        assert!(lines[1].starts_with("0001,'=u0001@acme.example,u0001,deactivate,,done,done,,0,,2,"), "{}", lines[1]);
+        assert!(lines[4].contains(",skipped,hosts_upcoming_meetings,hosts 2 upcoming meetings,"), "{}", lines[4]);
+    }
+}
