@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::Read;
 use std::time::Duration;
 
+use offboard_e2e::people::{email, quiet_members};
 use offboard_e2e::{LocalStack, StackOptions};
 use serde_json::{json, Value};
 
@@ -14,18 +15,6 @@ fn status_by_email(users: &[Value]) -> HashMap<String, String> {
     users
         .iter()
         .map(|u| (u["email"].as_str().unwrap().to_string(), u["status"].as_str().unwrap().to_string()))
-        .collect()
-}
-
-fn email(user: &Value) -> String {
-    user["email"].as_str().unwrap().to_string()
-}
-
-/// Active plain members without upcoming meetings: users every policy may act on.
-fn quiet_members(users: &[Value]) -> Vec<&Value> {
-    users
-        .iter()
-        .filter(|u| u["status"] == "active" && u["plain_member"] == true && u["upcoming_meetings"] == 0)
         .collect()
 }
 

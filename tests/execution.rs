@@ -7,20 +7,9 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use offboard_e2e::chaos::{run, ChaosOptions};
+use offboard_e2e::people::{email, quiet_members};
 use offboard_e2e::{LocalStack, StackOptions, MAX_RECEIVE_COUNT};
 use serde_json::{json, Value};
-
-fn email(user: &Value) -> String {
-    user["email"].as_str().unwrap().to_string()
-}
-
-/// Active plain members without upcoming meetings: users every policy may act on.
-fn quiet_members(users: &[Value]) -> Vec<&Value> {
-    users
-        .iter()
-        .filter(|u| u["status"] == "active" && u["plain_member"] == true && u["upcoming_meetings"] == 0)
-        .collect()
-}
 
 fn roster(rows: &[String]) -> Vec<u8> {
     let mut csv = String::from("email\n");
@@ -100,6 +89,15 @@ async fn a_finished_run_writes_one_summary_and_publishes_one_notification() {
     assert_eq!(stack.sim_operations().await.unwrap().len(), operations);
     assert!(stack.topic_notifications().await.unwrap().is_empty());
     assert_eq!(stack.get_json(&format!("runs/{run_id}/summary.json")).await.unwrap(), summary);
+
+    // A run with nothing to do is finished as soon as it is planned.
+    stack.upload("inbox/strangers.csv", b"email\nnobody@elsewhere.example\n".to_vec()).await.unwrap();
+    let empty_run = planned_run(&stack.deliver_s3_events().await.unwrap());
+    let summary = stack.get_json(&format!("runs/{empty_run}/summary.json")).await.unwrap();
+    assert_eq!((summary["planned"].as_u64(), summary["terminal"].as_u64()), (Some(0), Some(0)), "{summary}");
+    let notifications = stack.topic_notifications().await.unwrap();
+    assert_eq!(notifications.len(), 1, "{notifications:?}");
+    assert!(notifications[0]["Subject"].as_str().unwrap().contains(&empty_run));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,6 +14,7 @@
 //! dropped, also when a test fails half-way.
 
 pub mod chaos;
+pub mod people;
 mod process;
 mod stack;
 

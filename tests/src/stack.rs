@@ -456,61 +456,52 @@ impl LocalStack {
     /// Every notification the topic published so far (SNS's envelope: `Subject`,
     /// `Message`, `MessageAttributes`), read from the subscribed queue.
     pub async fn topic_notifications(&self) -> anyhow::Result<Vec<Value>> {
-        let mut notifications = Vec::new();
-        loop {
-            let received = self
-                .sqs
-                .receive_message()
-                .queue_url(&self.subscriber_queue_url)
-                .max_number_of_messages(10)
-                .wait_time_seconds(1)
-                .send()
-                .await?;
-            if received.messages().is_empty() {
-                return Ok(notifications);
-            }
-            for message in received.messages() {
-                notifications.push(serde_json::from_str(message.body().unwrap_or("{}"))?);
-                self.sqs
-                    .delete_message()
-                    .queue_url(&self.subscriber_queue_url)
-                    .set_receipt_handle(message.receipt_handle().map(str::to_string))
-                    .send()
-                    .await?;
-            }
-        }
+        let messages = self.take_all(&self.subscriber_queue_url).await?;
+        messages.iter().map(|m| Ok(serde_json::from_str(m.body().unwrap_or("{}"))?)).collect()
     }
 
     /// Every message in the DLQ: its body and its message attributes (name → value).
     pub async fn dead_letters(&self) -> anyhow::Result<Vec<(String, HashMap<String, String>)>> {
-        let mut letters = Vec::new();
-        loop {
-            let received = self
-                .sqs
-                .receive_message()
-                .queue_url(&self.dlq_url)
-                .max_number_of_messages(10)
-                .wait_time_seconds(1)
-                .message_attribute_names("All")
-                .send()
-                .await?;
-            if received.messages().is_empty() {
-                return Ok(letters);
-            }
-            for message in received.messages() {
+        let messages = self.take_all(&self.dlq_url).await?;
+        Ok(messages
+            .iter()
+            .map(|message| {
                 let attributes = message
                     .message_attributes()
                     .map(|a| {
                         a.iter().map(|(k, v)| (k.clone(), v.string_value().unwrap_or_default().to_string())).collect()
                     })
                     .unwrap_or_default();
-                letters.push((message.body().unwrap_or_default().to_string(), attributes));
+                (message.body().unwrap_or_default().to_string(), attributes)
+            })
+            .collect())
+    }
+
+    /// Receives every message of the queue, with its message attributes, and deletes it.
+    async fn take_all(&self, queue_url: &str) -> anyhow::Result<Vec<aws_sdk_sqs::types::Message>> {
+        let mut taken = Vec::new();
+        loop {
+            let received = self
+                .sqs
+                .receive_message()
+                .queue_url(queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .message_attribute_names("All")
+                .send()
+                .await?;
+            let messages = received.messages.unwrap_or_default();
+            if messages.is_empty() {
+                return Ok(taken);
+            }
+            for message in messages {
                 self.sqs
                     .delete_message()
-                    .queue_url(&self.dlq_url)
+                    .queue_url(queue_url)
                     .set_receipt_handle(message.receipt_handle().map(str::to_string))
                     .send()
                     .await?;
+                taken.push(message);
             }
         }
     }

@@ -26,8 +26,9 @@ pub struct RunSummary {
     pub by_outcome: BTreeMap<String, usize>,
     /// `outcome: reason` → how many, the reason being a code, never Zoom's message.
     pub by_reason: BTreeMap<String, usize>,
-    /// Results recorded by a later claim, after an invocation died holding the first.
-    pub taken_over: usize,
+    /// Results recorded on a later claim than the first: after a transient failure, or
+    /// a takeover from an invocation that died holding the claim.
+    pub retried: usize,
     /// The first claim and the last result.
     pub started_at: Option<Timestamp>,
     pub finished_at: Option<Timestamp>,
@@ -74,7 +75,7 @@ pub fn summarize(
         terminal: results.len(),
         by_outcome,
         by_reason,
-        taken_over: results.iter().filter(|r| r.attempt > 1).count(),
+        retried: results.iter().filter(|r| r.attempt > 1).count(),
         started_at,
         finished_at,
         duration_seconds,
@@ -179,7 +180,7 @@ mod tests {
         ];
         let now: Timestamp = "2026-11-23T10:01:00Z".parse().unwrap();
         let summary = summarize("r", 4, &results, "runs/r/report.csv", now);
-        assert_eq!((summary.planned, summary.terminal, summary.taken_over), (4, 4, 1));
+        assert_eq!((summary.planned, summary.terminal, summary.retried), (4, 4, 1));
         assert_eq!((summary.count("done"), summary.count("not_allowed"), summary.count("skipped")), (2, 1, 1));
         assert_eq!(summary.by_reason["skipped: hosts_upcoming_meetings"], 1);
         assert_eq!(summary.by_reason["not_allowed: a Zoom Room or an admin (zoom code 200)"], 1);

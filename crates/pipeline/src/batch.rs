@@ -128,7 +128,10 @@ impl BatchRunner<'_> {
             }
             if matches!(
                 (execution, disposition),
-                (Some(Execution::Unreadable { .. } | Execution::Retry { .. }), Disposition::Ack)
+                (
+                    Some(Execution::Unreadable { .. } | Execution::Retry { .. } | Execution::HeldElsewhere { .. }),
+                    Disposition::Ack
+                )
             ) {
                 report.dead_lettered += 1;
             }
@@ -179,6 +182,15 @@ impl BatchRunner<'_> {
         match execution {
             Execution::Recorded { .. } | Execution::AlreadyRecorded { .. } => Disposition::Ack,
             Execution::HeldElsewhere { wait, .. } => {
+                if delivery.receive_count >= self.settings.max_receive_count && self.settings.dlq_url.is_some() {
+                    // SQS would move it without a word; say why, in case the holder dies too.
+                    let reason = format!(
+                        "another invocation held the action's claim on its last allowed delivery ({}); \
+                         redrive this message if the action's result never appears",
+                        delivery.receive_count
+                    );
+                    return self.dead_letter(delivery, &reason).await;
+                }
                 // Come back when the other claim would have expired, not before.
                 let seconds = wait.as_secs().saturating_add(1).clamp(1, 43_200) as i32;
                 self.change_visibility(delivery, seconds).await;

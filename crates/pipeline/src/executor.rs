@@ -7,17 +7,17 @@ use std::sync::Arc;
 
 use jiff::SignedDuration;
 use offboard_core::ledger::Claim;
-use offboard_core::summary::{report_csv, summarize, RunSummary};
+use offboard_core::summary::RunSummary;
 use offboard_core::undo::restore_steps;
 use offboard_core::{
     Action, ActionKind, ActionMessage, ActionResult, DeleteMode, Findings, MeetingsRule, Outcome, RecordingsRule,
     MESSAGE_SCHEMA_VERSION,
 };
 use offboard_zoom::{DeleteAction, DeleteOptions, ErrorKind, ZoomClient, ZoomError};
-use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
 use crate::clock;
+use crate::completion;
 use crate::error::PipelineError;
 use crate::keys;
 use crate::ledger::{ClaimOutcome, Ledger};
@@ -51,17 +51,6 @@ impl Execution {
             Execution::Unreadable { .. } => None,
         }
     }
-}
-
-/// What `runs/<run>/run.json` holds: written by the planner before the first message
-/// is sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunHeader {
-    pub run_id: String,
-    /// Actions sent: the run is complete when this many results are recorded.
-    pub actions: usize,
-    pub plan_key: String,
-    pub sent_at: String,
 }
 
 pub struct Executor {
@@ -209,35 +198,9 @@ impl Executor {
         Ok(())
     }
 
-    /// When every action of the run has its result: writes `report.csv`, then
-    /// `summary.json` once, and the one writer publishes the notification.
+    /// When every action of the run has its result: see [`completion::complete_if_done`].
     pub async fn complete_if_done(&self, run_id: &str) -> Result<Option<RunSummary>, PipelineError> {
-        let store = self.ledger.store();
-        let summary_key = keys::summary_key(run_id);
-        if store.exists(&summary_key).await? {
-            return Ok(None);
-        }
-        let Some(header) = store.get_optional(&keys::run_header_key(run_id)).await? else {
-            return Ok(None);
-        };
-        let header: RunHeader = serde_json::from_slice(&header)
-            .map_err(|e| PipelineError::Data { what: keys::run_header_key(run_id), detail: e.to_string() })?;
-        let result_keys = self.ledger.result_keys(run_id).await?;
-        if result_keys.len() < header.actions {
-            return Ok(None);
-        }
-        let results: Vec<ActionResult> = store.get_json_all(&result_keys).await?;
-        let report_key = keys::report_key(run_id);
-        store.put(&report_key, report_csv(&results), "text/csv").await?;
-        let summary = summarize(run_id, header.actions, &results, &report_key, clock::now());
-        if store.put_json_once(&summary_key, &summary).await? == PutOnce::AlreadyExists {
-            return Ok(None);
-        }
-        tracing::info!(run_id, planned = summary.planned, by_outcome = ?summary.by_outcome, "run complete");
-        if let Some(notifier) = &self.notifier {
-            notifier.run_completed(&summary).await?;
-        }
-        Ok(Some(summary))
+        completion::complete_if_done(self.ledger.store(), self.notifier.as_ref(), run_id).await
     }
 }
 

@@ -89,9 +89,4 @@ impl Ledger {
     pub async fn record(&self, result: &ActionResult) -> Result<PutOnce, PipelineError> {
         self.store.put_json_once(&keys::result_key(&result.run_id, &result.action_id), result).await
     }
-
-    /// Every result recorded for the run so far.
-    pub async fn result_keys(&self, run_id: &str) -> Result<Vec<String>, PipelineError> {
-        self.store.list_keys(&keys::results_prefix(run_id)).await
-    }
 }

@@ -15,6 +15,7 @@
 pub mod aws;
 pub mod batch;
 pub mod clock;
+pub mod completion;
 pub mod error;
 pub mod executor;
 pub mod keys;

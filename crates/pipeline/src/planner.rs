@@ -29,9 +29,10 @@ use time::OffsetDateTime;
 use tracing::Instrument;
 
 use crate::clock::now_rfc3339;
+use crate::completion::{complete_if_done, RunHeader};
 use crate::error::PipelineError;
-use crate::executor::RunHeader;
 use crate::keys;
+use crate::notify::Notifier;
 use crate::queue::ActionQueue;
 use crate::store::{ObjectInfo, PutOnce, Store};
 
@@ -133,6 +134,8 @@ pub struct Planner {
     pub queue: ActionQueue,
     /// The deployment's policy; `config/policy.json` in the bucket is read over it.
     pub base_policy: Policy,
+    /// Where a run that sends no action is announced as finished.
+    pub notifier: Option<Notifier>,
 }
 
 impl Planner {
@@ -327,6 +330,10 @@ impl Planner {
             approved_by: approval.and_then(|a| a.approved_by),
         };
         store.put_json_once(&keys::sent_key(&run_id), &marker).await?;
+        if sent == 0 {
+            // No executor will ever see this run: it is complete now.
+            complete_if_done(store, self.notifier.as_ref(), &run_id).await?;
+        }
         let refused = plan.body.skipped.iter().filter(|s| s.reason.is_refusal()).count();
         tracing::info!(sent, skipped = plan.body.skipped.len(), refused, "plan fanned out");
         Ok(PlanReport::Planned {

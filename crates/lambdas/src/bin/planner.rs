@@ -5,6 +5,7 @@ use lambda_runtime::{service_fn, LambdaEvent};
 use offboard_lambdas::s3_event::S3Notification;
 use offboard_lambdas::sweep_event::SweepEvent;
 use offboard_lambdas::{init_logging, Wiring};
+use offboard_pipeline::notify::Notifier;
 use offboard_pipeline::queue::ActionQueue;
 use offboard_pipeline::{PlanReport, Planner};
 use serde_json::Value;
@@ -19,6 +20,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         s3: wiring.aws.s3.clone(),
         queue,
         base_policy: wiring.settings.policy.clone(),
+        notifier: wiring.settings.topic_arn.as_ref().map(|arn| Notifier::new(wiring.aws.sns.clone(), arn)),
     };
     let bucket = wiring.settings.bucket.clone();
     let (planner, bucket) = (&planner, &bucket);
