@@ -552,15 +552,8 @@ impl LocalStack {
 
     /// Visible plus in-flight messages.
     pub async fn queue_depth(&self, queue_url: &str) -> anyhow::Result<u64> {
-        let attributes = self
-            .sqs
-            .get_queue_attributes()
-            .queue_url(queue_url)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-            .send()
-            .await?;
-        Ok(attributes.attributes().map(|a| a.values().filter_map(|v| v.parse::<u64>().ok()).sum()).unwrap_or(0))
+        let (visible, in_flight) = self.visible_and_in_flight(queue_url).await?;
+        Ok(visible + in_flight)
     }
 
     /// `GET /_sim/users` of the simulator: every user with its status.
