@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::Read;
 use std::time::Duration;
 
-use offboard_e2e::people::{email, quiet_members};
+use offboard_e2e::people::{email, meeting_host, quiet_members};
 use offboard_e2e::{LocalStack, StackOptions};
 use serde_json::{json, Value};
 
@@ -42,12 +42,7 @@ async fn a_roster_in_s3_deactivates_exactly_the_listed_users_and_no_protected_on
     let quiet = quiet_members(&before);
     let listed: Vec<String> = quiet.iter().step_by(5).take(30).map(|u| email(u)).collect();
     let protected = email(quiet[1]);
-    let hosting = email(
-        before
-            .iter()
-            .find(|u| u["status"] == "active" && u["plain_member"] == true && u["upcoming_meetings"] != 0)
-            .unwrap(),
-    );
+    let hosting = email(meeting_host(&before).unwrap());
     let owner = email(before.iter().find(|u| u["role_name"] == "Owner").unwrap());
     let inactive = email(before.iter().find(|u| u["status"] == "inactive" && u["plain_member"] == true).unwrap());
     let unknown = ["gone.already@acme.example", "someone@elsewhere.example"];

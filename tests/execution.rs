@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use offboard_e2e::chaos::{run, ChaosOptions};
-use offboard_e2e::people::{email, quiet_members};
+use offboard_e2e::people::{email, meeting_host, quiet_members};
 use offboard_e2e::{LocalStack, StackOptions, MAX_RECEIVE_COUNT};
 use serde_json::{json, Value};
 
@@ -31,6 +31,15 @@ fn planned_run(responses: &[Value]) -> String {
     planned[0]["run_id"].as_str().unwrap().to_string()
 }
 
+/// A roster of `count` quiet members, planned, without a hold: its run id.
+async fn plan_quiet_members(stack: &LocalStack, count: usize) -> String {
+    no_hold(stack).await;
+    let users = stack.sim_users().await.unwrap();
+    let listed: Vec<String> = quiet_members(&users).iter().take(count).map(|u| email(u)).collect();
+    stack.upload("inbox/leavers.csv", roster(&listed)).await.unwrap();
+    planned_run(&stack.deliver_s3_events().await.unwrap())
+}
+
 /// No hold in these tests: the runs are small on purpose.
 async fn no_hold(stack: &LocalStack) {
     let policy = json!({ "guardrails": { "hold_above_count": 100_000, "hold_above_share": 1.0 } });
@@ -52,10 +61,7 @@ async fn a_finished_run_writes_one_summary_and_publishes_one_notification() {
     no_hold(&stack).await;
     let users = stack.sim_users().await.unwrap();
     let mut listed: Vec<String> = quiet_members(&users).iter().take(12).map(|u| email(u)).collect();
-    let host = users
-        .iter()
-        .find(|u| u["status"] == "active" && u["plain_member"] == true && u["upcoming_meetings"] != 0)
-        .unwrap();
+    let host = meeting_host(&users).unwrap();
     listed.push(email(host));
     stack.upload("inbox/leavers.csv", roster(&listed)).await.unwrap();
     let run_id = planned_run(&stack.deliver_s3_events().await.unwrap());
@@ -103,11 +109,7 @@ async fn a_finished_run_writes_one_summary_and_publishes_one_notification() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_that_cannot_be_read_or_keeps_failing_ends_in_the_dlq_with_its_reason() {
     let stack = LocalStack::start(StackOptions { users: 100, seed: 22, ..StackOptions::default() }).await.unwrap();
-    no_hold(&stack).await;
-    let users = stack.sim_users().await.unwrap();
-    let listed: Vec<String> = quiet_members(&users).iter().take(2).map(|u| email(u)).collect();
-    stack.upload("inbox/leavers.csv", roster(&listed)).await.unwrap();
-    let run_id = planned_run(&stack.deliver_s3_events().await.unwrap());
+    let run_id = plan_quiet_members(&stack, 2).await;
     stack.send_raw_action("{\"not\": \"an action\"}").await.unwrap();
     // The app's secret is rotated in Zoom and not yet in SSM: every call fails, for a
     // reason that might pass, so every delivery returns the messages until the last.
@@ -154,10 +156,7 @@ async fn an_undo_restores_the_status_and_type_the_run_changed() {
     let licensed: Vec<String> =
         quiet_members(&users).iter().filter(|u| u["type"] == 2).take(8).map(|u| email(u)).collect();
     assert_eq!(licensed.len(), 8);
-    let host = users
-        .iter()
-        .find(|u| u["status"] == "active" && u["plain_member"] == true && u["upcoming_meetings"] != 0)
-        .unwrap();
+    let host = meeting_host(&users).unwrap();
     let mut listed = licensed.clone();
     listed.push(email(host));
 
@@ -273,11 +272,7 @@ async fn no_secret_or_token_reaches_a_log_line_or_an_object() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_that_waits_on_the_rate_limit_keeps_its_messages_invisible() {
     let stack = LocalStack::start(StackOptions { users: 100, seed: 25, ..StackOptions::default() }).await.unwrap();
-    no_hold(&stack).await;
-    let users = stack.sim_users().await.unwrap();
-    let listed: Vec<String> = quiet_members(&users).iter().take(10).map(|u| email(u)).collect();
-    stack.upload("inbox/leavers.csv", roster(&listed)).await.unwrap();
-    let run_id = planned_run(&stack.deliver_s3_events().await.unwrap());
+    let run_id = plan_quiet_members(&stack, 10).await;
     // Zoom at 2% of the Business plan's limits: the one batch of ten paces and meets 429s
     // far longer than the queue's 5 s visibility timeout.
     stack.sim.with_state(|s| s.set_rate_limits(zoom_sim::Plan::Business, 0.02));

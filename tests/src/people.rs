@@ -13,3 +13,8 @@ pub fn quiet_members(users: &[Value]) -> Vec<&Value> {
         .filter(|u| u["status"] == "active" && u["plain_member"] == true && u["upcoming_meetings"] == 0)
         .collect()
 }
+
+/// An active plain member who hosts upcoming meetings: the default policy skips them.
+pub fn meeting_host(users: &[Value]) -> Option<&Value> {
+    users.iter().find(|u| u["status"] == "active" && u["plain_member"] == true && u["upcoming_meetings"] != 0)
+}
