@@ -121,7 +121,11 @@ fn venv_bin(tool: &str) -> anyhow::Result<PathBuf> {
 
 impl LocalStack {
     pub async fn start(options: StackOptions) -> anyhow::Result<LocalStack> {
-        let logs = repo_root().join("target").join("stack-logs").join(format!("{}", std::process::id()));
+        // One folder per stack: the tests of one binary run side by side in one process,
+        // and each must read its own functions' logs.
+        static STACKS_STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let nth = STACKS_STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let logs = repo_root().join("target").join("stack-logs").join(format!("{}-{nth}", std::process::id()));
         std::fs::create_dir_all(&logs)?;
 
         let moto_port = free_port()?;
