@@ -9,7 +9,7 @@ CARGO  ?= cargo
 # so the AWS SDK crates are compiled once.
 CARGO_RELEASE := $(CARGO) build --release --locked --workspace --bins
 
-.PHONY: help setup build demo test chaos lint fmt sim bench deploy
+.PHONY: help setup chromium build demo test chaos lint fmt sim bench deploy
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -19,7 +19,10 @@ $(VENV)/.installed: requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-setup: $(VENV)/.installed ## Install the local stack's tools (moto's server, cargo-lambda) into .venv
+chromium: ## Install Debian's chromium (the report's browser test needs it) when it is missing
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+setup: $(VENV)/.installed chromium ## Install the local stack's tools (moto's server, cargo-lambda) into .venv, and chromium
 
 build: ## Build the release binaries (planner, executor, zoom-sim, demo)
 	$(CARGO_RELEASE)
@@ -39,11 +42,8 @@ lint: ## cargo fmt --check and clippy with warnings as errors
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
-bench: build ## Benchmarks; figures go into BENCHMARKS.md
-	bash scripts/bench-sim.sh
-	./target/release/client-bench
-	./target/release/diff-bench
-	./target/release/planner-bench
+bench: setup build ## Every benchmark in one run (under 20 min): PASS/MISS per target, bench/results.json, BENCHMARKS.md
+	$(PYTHON) scripts/bench.py
 
 deploy: ## Build the arm64 Lambda zips and deploy the stack with CDK (needs AWS credentials)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check ziglang

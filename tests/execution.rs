@@ -7,29 +7,9 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use offboard_e2e::chaos::{run, ChaosOptions};
-use offboard_e2e::people::{email, meeting_host, quiet_members};
+use offboard_e2e::people::{email, meeting_host, planned_run, quiet_members, roster};
 use offboard_e2e::{LocalStack, StackOptions, MAX_RECEIVE_COUNT};
 use serde_json::{json, Value};
-
-fn roster(rows: &[String]) -> Vec<u8> {
-    let mut csv = String::from("email\n");
-    for email in rows {
-        csv.push_str(email);
-        csv.push('\n');
-    }
-    csv.into_bytes()
-}
-
-/// The run id of the one run the responses planned.
-fn planned_run(responses: &[Value]) -> String {
-    let planned: Vec<&Value> = responses
-        .iter()
-        .flat_map(|r| r.as_array().into_iter().flatten())
-        .filter(|r| r["result"] == "planned")
-        .collect();
-    assert_eq!(planned.len(), 1, "{responses:?}");
-    planned[0]["run_id"].as_str().unwrap().to_string()
-}
 
 /// A roster of `count` quiet members, planned, without a hold: its run id.
 async fn plan_quiet_members(stack: &LocalStack, count: usize) -> String {

@@ -13,10 +13,13 @@
 //! Every process is started in its own process group and killed when the stack is
 //! dropped, also when a test fails half-way.
 
+pub mod browser;
 pub mod chaos;
 pub mod people;
 mod process;
 mod stack;
 
 pub use process::{status_mb, Guard};
-pub use stack::{repo_root, DrainStats, Kills, LocalStack, StackOptions, ACTION_QUEUE, BUCKET, MAX_RECEIVE_COUNT};
+pub use stack::{
+    bin_dir, repo_root, DrainStats, Kills, LocalStack, StackOptions, ACTION_QUEUE, BUCKET, MAX_RECEIVE_COUNT,
+};

@@ -87,6 +87,9 @@ pub struct LocalStack {
     pub action_queue_url: String,
     pub dlq_url: String,
     pub topic_arn: String,
+    /// The environment the functions run with (AWS endpoint, SSM parameter names, bucket):
+    /// what an operator's `offboard` needs to reach this stack.
+    pub function_env: Vec<(&'static str, String)>,
     subscriber_queue_url: String,
     notification_queue_url: String,
     logs: PathBuf,
@@ -105,7 +108,7 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// The folder holding the release binaries: `OFFBOARD_BIN_DIR`, else `target/release`.
-fn bin_dir() -> PathBuf {
+pub fn bin_dir() -> PathBuf {
     std::env::var_os("OFFBOARD_BIN_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("target").join("release"))
@@ -264,6 +267,7 @@ impl LocalStack {
             action_queue_url,
             dlq_url,
             topic_arn,
+            function_env: env.clone(),
             subscriber_queue_url,
             notification_queue_url,
             logs,

@@ -9,6 +9,7 @@ pub mod backup;
 pub mod email;
 pub mod emf;
 pub mod hr;
+pub mod html_report;
 pub mod ledger;
 pub mod message;
 pub mod outcome;

@@ -141,24 +141,8 @@ impl Executor {
         findings: Findings,
         zoom_message: Option<String>,
     ) -> ActionResult {
-        let action = &message.action;
-        let did = performed.unwrap_or(action.kind);
-        ActionResult {
-            run_id: message.run_id.clone(),
-            action_id: action.action_id.clone(),
-            kind: action.kind,
-            user_id: action.user_id.clone(),
-            email: action.email.clone(),
-            outcome,
-            performed: performed.filter(|p| *p != action.kind),
-            findings,
-            zoom_message,
-            // What an undo restores: the user as the plan found them.
-            prior: matches!(did, ActionKind::Deactivate | ActionKind::Downgrade).then(|| action.before.clone()),
-            attempt: claim.attempt,
-            started_at: claim.claimed_at.to_string(),
-            finished_at: clock::now().to_string(),
-        }
+        let attempt = Attempt { number: claim.attempt, started_at: claim.claimed_at.to_string() };
+        action_result(&message.run_id, &message.action, attempt, outcome, performed, findings, zoom_message)
     }
 
     /// Lets the next delivery act at once instead of waiting for this claim to expire:
@@ -296,10 +280,46 @@ pub async fn perform(
     Ok(None)
 }
 
+/// Which try of an action a result ends, and when that try started.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub number: u32,
+    pub started_at: String,
+}
+
+/// The one result of an action, as the ledger records it (also the CLI's local ledger).
+pub fn action_result(
+    run_id: &str,
+    action: &Action,
+    attempt: Attempt,
+    outcome: Outcome,
+    performed: Option<ActionKind>,
+    findings: Findings,
+    zoom_message: Option<String>,
+) -> ActionResult {
+    let did = performed.unwrap_or(action.kind);
+    ActionResult {
+        run_id: run_id.to_string(),
+        action_id: action.action_id.clone(),
+        kind: action.kind,
+        user_id: action.user_id.clone(),
+        email: action.email.clone(),
+        outcome,
+        performed: performed.filter(|p| *p != action.kind),
+        findings,
+        zoom_message,
+        // What an undo restores: the user as the plan found them.
+        prior: matches!(did, ActionKind::Deactivate | ActionKind::Downgrade).then(|| action.before.clone()),
+        attempt: attempt.number,
+        started_at: attempt.started_at,
+        finished_at: clock::now().to_string(),
+    }
+}
+
 /// The outcome to record for a failed call, or `None` when the action is not finished
 /// (throttled, transient, in progress elsewhere, or a credentials problem that no single
 /// action should be blamed for) and must be tried again.
-fn final_outcome(error: &ZoomError) -> Option<Outcome> {
+pub fn final_outcome(error: &ZoomError) -> Option<Outcome> {
     let (http_status, code) = error.status_and_code().unwrap_or((0, None));
     match error.kind() {
         ErrorKind::AlreadyGone => Some(Outcome::AlreadyDone { http_status, code: code.unwrap_or_default() }),

@@ -12,12 +12,14 @@
 //! `offboard-zoom`. This crate is the glue: where bytes come from and where they go.
 //! The Lambda binaries are thin mains over it.
 
+pub mod account;
 pub mod aws;
 pub mod batch;
 pub mod clock;
 pub mod completion;
 pub mod error;
 pub mod executor;
+pub mod input;
 pub mod keys;
 pub mod ledger;
 pub mod notify;

@@ -18,9 +18,8 @@ use offboard_core::report::{plan_csv, plan_summary};
 use offboard_core::sweep::inactive_users;
 use offboard_core::undo::plan_undo;
 use offboard_core::{
-    backup_csv, backup_jsonl, decide, parse_hr_file, parse_policy_over, parse_roster, Account, AccountUser, ActionKind,
-    ActionMessage, ActionResult, Decision, InputError, Plan, PlanSource, Policy, PolicyError, Request, SkippedRow,
-    Termination, UserState, UserStatus,
+    backup_csv, backup_jsonl, decide, parse_policy_over, Account, AccountUser, ActionKind, ActionMessage, ActionResult,
+    Decision, InputError, Plan, PlanSource, Policy, PolicyError, Request, Termination, UserState,
 };
 use offboard_zoom::ZoomClient;
 use serde::{Deserialize, Serialize};
@@ -31,6 +30,7 @@ use tracing::Instrument;
 use crate::clock::now_rfc3339;
 use crate::completion::{complete_if_done, RunHeader};
 use crate::error::PipelineError;
+use crate::input::{read_hr, read_roster, ReadInput};
 use crate::keys;
 use crate::notify::Notifier;
 use crate::queue::ActionQueue;
@@ -423,15 +423,8 @@ impl Planner {
         })
     }
 
-    /// The account as one read: every user, the role names, the Zoom Rooms.
     async fn snapshot(&self) -> Result<Account, PipelineError> {
-        let (users, roles, rooms) =
-            tokio::try_join!(self.zoom.list_all_users(), self.zoom.list_roles(), self.zoom.zoom_room_emails())?;
-        Ok(Account {
-            users: users.into_iter().map(account_user).collect(),
-            role_names: roles.into_iter().map(|r| (r.id, r.name)).collect(),
-            room_emails: rooms.iter().map(|e| offboard_core::email::normalize(e)).collect(),
-        })
+        crate::account::snapshot(&self.zoom).await
     }
 
     /// Writes the backup (CSV, gzipped JSON Lines, manifest) before anything is decided.
@@ -521,43 +514,6 @@ async fn reject(
     Ok(PlanReport::Rejected { run_id: run_id.to_string(), error_key, error })
 }
 
-/// A file read into requests.
-#[derive(Default)]
-struct ReadInput {
-    format: String,
-    email_column: String,
-    requests: Vec<Request>,
-    rejected: Vec<SkippedRow>,
-    scheduled: Vec<Termination>,
-    /// For an undo: the results of the run to undo.
-    undo: Vec<ActionResult>,
-}
-
-fn read_roster(key: &str, bytes: &[u8], policy: &Policy) -> Result<ReadInput, InputError> {
-    let mut roster = parse_roster(key, bytes)?;
-    Ok(ReadInput {
-        requests: roster.take_requests(policy.inbox_action),
-        format: roster.format,
-        email_column: roster.email_column,
-        rejected: roster.rejected,
-        scheduled: Vec::new(),
-        undo: Vec::new(),
-    })
-}
-
-fn read_hr(key: &str, bytes: &[u8], policy: &Policy, now: Timestamp) -> Result<ReadInput, InputError> {
-    let file = parse_hr_file(key, bytes, &policy.dates)?;
-    let (due, later): (Vec<Termination>, Vec<Termination>) = file.terminations.into_iter().partition(|t| t.is_due(now));
-    Ok(ReadInput {
-        format: file.format,
-        email_column: String::new(),
-        requests: due.iter().map(|t| t.request(policy)).collect(),
-        rejected: file.rejected,
-        scheduled: later,
-        undo: Vec::new(),
-    })
-}
-
 /// What changed, for the users a held plan acts on, between its backup and `current`.
 fn changes_since_backup(plan: &Plan, current: &Account) -> Vec<String> {
     let by_id: HashMap<&str, &AccountUser> =
@@ -605,25 +561,6 @@ pub fn run_id_for(bucket: &str, key: &str, info: &ObjectInfo) -> String {
     let digest = Sha256::digest(format!("{bucket}\0{key}\0{}\0{version}", info.etag).as_bytes());
     let short: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
     format!("{stamp}-{short}")
-}
-
-pub(crate) fn account_user(user: offboard_zoom::User) -> AccountUser {
-    AccountUser {
-        id: user.id,
-        email: user.email,
-        first_name: user.first_name,
-        last_name: user.last_name,
-        user_type: user.user_type,
-        status: match user.status {
-            offboard_zoom::UserStatus::Active => UserStatus::Active,
-            offboard_zoom::UserStatus::Inactive => UserStatus::Inactive,
-            offboard_zoom::UserStatus::Pending => UserStatus::Pending,
-        },
-        role_id: user.role_id,
-        last_login_time: user.last_login_time,
-        user_created_at: user.user_created_at,
-        employee_id: user.employee_unique_id,
-    }
 }
 
 #[cfg(test)]

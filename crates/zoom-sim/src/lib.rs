@@ -3,9 +3,11 @@
 //! It serves the parts of the Zoom API Offboard calls, with Zoom's shapes, codes and
 //! quirks as `shared/zoom/FACTS.md` documents them: Server-to-Server OAuth at
 //! `/oauth/token`, the Users API under `/v2`. A seeded account of N users stands behind
-//! it, and `/_sim/...` (outside `/v2`) lets tests read its state and move its clock.
+//! it, or an account loaded from a backup ([`SimConfig::from_backup`]), and `/_sim/...`
+//! (outside `/v2`) lets tests read its state and move its clock.
 //! Start it in-process with [`ZoomSim::start`] or as the `zoom-sim` binary.
 
+pub mod backup;
 pub mod limits;
 pub mod messages;
 pub mod population;
@@ -14,14 +16,17 @@ mod serve;
 pub mod state;
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use backup::FromBackupError;
 pub use limits::{Label, Plan};
 pub use messages::Language;
-pub use state::{AccountSpec, AppCredentials, Faults, Operation, SimState, SimUser, Status};
+pub use population::Population;
+pub use state::{AccountSpec, AppCredentials, Faults, Operation, SimRole, SimState, SimUser, Status};
 
 /// What the simulated account holds and which app it accepts.
 #[derive(Clone)]
@@ -35,6 +40,17 @@ pub struct SimConfig {
     pub rate_scale: f64,
     pub language: Language,
     pub faults: Faults,
+    /// An account to serve instead of the seeded one (then `users` and `domain` are
+    /// unused): see [`SimConfig::from_backup`].
+    pub population: Option<Arc<Population>>,
+}
+
+impl SimConfig {
+    /// The default configuration, serving the account backed up in `dir` instead of a
+    /// seeded one ([`Population::from_backup`]).
+    pub fn from_backup(dir: &Path) -> Result<SimConfig, FromBackupError> {
+        Ok(SimConfig { population: Some(Arc::new(Population::from_backup(dir)?)), ..SimConfig::default() })
+    }
 }
 
 impl Default for SimConfig {
@@ -52,6 +68,7 @@ impl Default for SimConfig {
             rate_scale: 1.0,
             language: Language::English,
             faults: Faults::default(),
+            population: None,
         }
     }
 }
@@ -67,7 +84,12 @@ pub struct ZoomSim {
 impl ZoomSim {
     /// Starts serving on `addr` (port 0 picks a free port).
     pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<ZoomSim> {
-        let spec = AccountSpec { users: config.users, seed: config.seed, domain: config.domain };
+        let spec = AccountSpec {
+            users: config.users,
+            seed: config.seed,
+            domain: config.domain,
+            population: config.population,
+        };
         let mut sim = SimState::new(config.app, spec, config.plan, config.rate_scale, config.language);
         sim.set_faults(config.faults);
         let state = Arc::new(Mutex::new(sim));

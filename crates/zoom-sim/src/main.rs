@@ -2,9 +2,11 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Parser;
-use zoom_sim::{AppCredentials, Faults, Language, Plan, SimConfig, ZoomSim};
+use zoom_sim::{AppCredentials, Faults, Language, Plan, Population, SimConfig, Status, ZoomSim};
 
 /// A local simulator of the Zoom API: Server-to-Server OAuth, the Users API, roles,
 /// meetings and recordings, with Zoom's rate limits, error codes and injectable faults.
@@ -24,6 +26,10 @@ struct Args {
     /// Email domain of the generated users.
     #[arg(long, default_value = "acme.example")]
     domain: String,
+    /// Serve the account backed up in DIR (users.jsonl or users.csv, and account.json
+    /// for role names and Zoom Rooms) instead of a generated one.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["users", "seed", "domain"])]
+    from_backup: Option<PathBuf>,
     /// The account's plan, which picks the rate-limit table.
     #[arg(long, value_enum, default_value = "business")]
     plan: Plan,
@@ -60,6 +66,11 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt().with_writer(std::io::stderr).init();
     let args = Args::parse();
+    let population = match &args.from_backup {
+        Some(dir) => Some(Arc::new(Population::from_backup(dir)?)),
+        None => None,
+    };
+    let loaded = population.clone();
     let config = SimConfig {
         users: args.users,
         seed: args.seed,
@@ -79,6 +90,7 @@ async fn main() -> anyhow::Result<()> {
             drop_rate: args.drop_rate,
             ..Faults::default()
         },
+        population,
     };
     let sim = ZoomSim::start(config, SocketAddr::from(([127, 0, 0, 1], args.port))).await?;
     // A reader that takes only the first line and closes the pipe must not stop the server.
@@ -86,9 +98,32 @@ async fn main() -> anyhow::Result<()> {
     let _ = writeln!(out, "{}", sim.base_url());
     let _ = writeln!(out, "API   {}", sim.api_url());
     let _ = writeln!(out, "OAuth {}", sim.oauth_url());
+    if let Some(population) = &loaded {
+        let _ = writeln!(out, "Users {}", describe(population));
+    }
     let _ = out.flush();
     drop(out);
     tokio::signal::ctrl_c().await?;
     sim.stop().await;
     Ok(())
+}
+
+/// What a loaded account holds, on one line: `12 from DIR/users.jsonl (10 active, ...)`.
+fn describe(population: &Population) -> String {
+    let count = |status: Status| population.users.iter().filter(|u| u.status == status).count();
+    let source = population.source.as_ref().map_or(String::new(), |path| format!(" from {}", path.display()));
+    let owner = population
+        .users
+        .iter()
+        .find(|u| u.role == zoom_sim::state::Role::Owner)
+        .map_or("no owner".to_string(), |u| format!("owner {}", u.email));
+    let rooms = population.users.iter().filter(|u| u.is_room).count() + population.rooms.len();
+    format!(
+        "{}{source} ({} active, {} inactive, {} pending), {} roles, {rooms} Zoom Rooms, {owner}",
+        population.users.len(),
+        count(Status::Active),
+        count(Status::Inactive),
+        count(Status::Pending),
+        population.roles.len(),
+    )
 }

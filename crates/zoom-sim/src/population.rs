@@ -5,9 +5,34 @@
 //! whereas a library RNG may change its stream between versions and silently break the
 //! committed example roster that names users of the seeded account.
 
+use std::path::PathBuf;
+
 use time::{Duration, OffsetDateTime};
 
-use crate::state::{Meeting, Recording, Role, SimUser, Status};
+use crate::state::{Meeting, Recording, Role, SimRole, SimRoom, SimUser, Status};
+
+/// Everything an account holds that the simulator serves: its users, its roles, and the
+/// Zoom Rooms that are not users. Generated from a seed ([`seeded`]) or loaded from an
+/// account backup ([`Population::from_backup`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Population {
+    /// In the order `GET /users` lists them.
+    pub users: Vec<SimUser>,
+    pub roles: Vec<SimRole>,
+    pub rooms: Vec<SimRoom>,
+    /// The file the users were read from, for a loaded account.
+    pub source: Option<PathBuf>,
+}
+
+/// The seeded account: [`generate`]'s users and the four roles they have.
+pub fn seeded(count: usize, seed: u64, domain: &str) -> Population {
+    Population {
+        users: generate(count, seed, domain),
+        roles: Role::ALL.iter().map(|&kind| SimRole::seeded(kind)).collect(),
+        rooms: Vec::new(),
+        source: None,
+    }
+}
 
 /// A tiny deterministic random number generator (SplitMix64).
 #[derive(Debug, Clone)]
@@ -134,11 +159,13 @@ pub fn generate(count: usize, seed: u64, domain: &str) -> Vec<SimUser> {
                 user_type: if is_room { 1 } else { user_type },
                 status,
                 role,
+                role_id: Some(role.id().to_string()),
                 is_room,
                 managed_domain,
                 events_owner,
                 invitation_expired,
                 employee_id: format!("E{:06}", 100_000 + index),
+                sso: managed_domain,
                 pmi,
                 timezone,
                 dept,

@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 use crate::limits::{Admission, Label, Plan};
 use crate::messages::Language;
 use crate::population::rfc3339;
-use crate::state::{ApiError, Faults, Role, SimState, SimUser, Status, Transfer, DEFAULT_PAGE_SIZE, TOKEN_LIFETIME};
+use crate::state::{ApiError, Faults, SimState, SimUser, Status, Transfer, DEFAULT_PAGE_SIZE, TOKEN_LIFETIME};
 
 pub type Shared = Arc<Mutex<SimState>>;
 
@@ -270,13 +270,16 @@ struct ListItem<'a> {
     timezone: &'a str,
     verified: u8,
     dept: &'a str,
-    user_created_at: &'a str,
-    created_at: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_created_at: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created_at: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_login_time: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_client_version: Option<&'a str>,
-    role_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role_id: Option<&'a str>,
     status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
     employee_unique_id: Option<&'a str>,
@@ -285,6 +288,7 @@ struct ListItem<'a> {
 }
 
 fn list_item(user: &SimUser) -> ListItem<'_> {
+    let created = Some(user.created_text.as_str()).filter(|t| !t.is_empty());
     ListItem {
         id: user.public_id(),
         email: &user.email,
@@ -296,14 +300,14 @@ fn list_item(user: &SimUser) -> ListItem<'_> {
         timezone: &user.timezone,
         verified: u8::from(user.verified),
         dept: &user.dept,
-        user_created_at: &user.created_text,
-        created_at: &user.created_text,
+        user_created_at: created,
+        created_at: created,
         last_login_time: user.last_login_text.as_deref(),
         last_client_version: user.last_login_text.as_ref().map(|_| "6.2.5.41590(mac)"),
-        role_id: user.role.id(),
+        role_id: user.role_id.as_deref(),
         status: user.status,
-        // Zoom shows it only for SSO users (login type 101): here, the managed-domain ones.
-        employee_unique_id: user.managed_domain.then_some(user.employee_id.as_str()),
+        // Zoom shows it only for SSO users (login type 101).
+        employee_unique_id: (user.sso && !user.employee_id.is_empty()).then_some(user.employee_id.as_str()),
         group_ids: [],
         im_group_ids: [],
     }
@@ -331,9 +335,9 @@ async fn get_user(State(state): State<Shared>, Path(user_id): Path<String>) -> R
         item: list_item(user),
         account_id: &sim.app.account_id,
         account_number: 1_234_567_890,
-        role_name: user.role.name(),
+        role_name: sim.role_name(user),
         language: sim.language.tag(),
-        login_types: [if user.managed_domain { 101 } else { 100 }],
+        login_types: [if user.sso { 101 } else { 100 }],
         cluster: "us06",
         personal_meeting_url: format!("https://zoom.us/j/{}", user.pmi),
         use_pmi: false,
@@ -544,14 +548,15 @@ async fn list_recordings(
 
 async fn list_roles(State(state): State<Shared>) -> Json<Value> {
     let sim = lock(&state);
-    let roles: Vec<Value> = Role::ALL
+    let roles: Vec<Value> = sim
+        .roles()
         .iter()
         .map(|role| {
             json!({
-                "id": role.id(),
-                "name": role.name(),
-                "description": role.description(),
-                "total_members": sim.users().filter(|u| u.role == *role).count(),
+                "id": role.id,
+                "name": role.name,
+                "description": role.description,
+                "total_members": sim.users().filter(|u| u.role_id.as_deref() == Some(role.id.as_str())).count(),
                 "type": "common",
             })
         })
@@ -582,17 +587,17 @@ async fn list_zoom_rooms(
             token.strip_prefix("zr").and_then(|n| n.parse().ok()).ok_or_else(|| validation("next_page_token"))?
         }
     };
-    let rooms: Vec<&SimUser> = sim.users().filter(|u| u.is_room).collect();
+    let rooms: Vec<_> = sim.zoom_rooms().collect();
     let page: Vec<Value> = rooms
         .iter()
         .skip(offset)
         .take(page_size)
-        .map(|u| {
+        .map(|room| {
             json!({
-                "id": u.key,
-                "room_name": u.display_name,
-                "calendar_name": u.display_name,
-                "email": u.email,
+                "id": room.id,
+                "room_name": room.name,
+                "calendar_name": room.name,
+                "email": room.email,
                 "account_type": "Zoom Rooms",
                 "status": "Available",
                 "health": "noissue",
@@ -622,7 +627,8 @@ async fn sim_users(State(state): State<Shared>) -> Json<Value> {
                 "email": u.email,
                 "status": u.status,
                 "type": u.user_type,
-                "role_name": u.role.name(),
+                "role_id": u.role_id,
+                "role_name": sim.role_name(u),
                 "plain_member": u.is_plain_member(),
                 "zoom_room": u.is_room,
                 "managed_domain": u.managed_domain,
@@ -721,7 +727,7 @@ async fn sim_advance_clock(State(state): State<Shared>, Query(q): Query<AdvanceQ
     StatusCode::NO_CONTENT
 }
 
-/// `POST /_sim/reset`: back to the seeded account, no faults, no tokens, no history.
+/// `POST /_sim/reset`: back to the account it started with (seeded or loaded), no faults, no tokens, no history.
 async fn sim_reset(State(state): State<Shared>) -> StatusCode {
     lock(&state).reset();
     StatusCode::NO_CONTENT

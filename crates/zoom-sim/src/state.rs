@@ -3,6 +3,7 @@
 //! behind one lock. `routes` translates HTTP into calls on [`SimState`].
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -11,7 +12,7 @@ use time::OffsetDateTime;
 
 use crate::limits::{Admission, Label, Plan, RateLimiter};
 use crate::messages::{text, Language, Msg};
-use crate::population::{self, SplitMix64};
+use crate::population::{self, Population, SplitMix64};
 
 /// How long an access token lives, as Zoom's `expires_in`.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
@@ -41,6 +42,10 @@ impl Status {
     }
 }
 
+/// What a role lets its members do in the simulator: the owner and admins are refused
+/// status changes and removals, as in Zoom. The seeded account has one role of each kind
+/// with the ids and names below; an account loaded from a backup keeps its own ids and
+/// names (see [`SimRole`]), and [`SimUser::role_id`] is what the API shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     Owner,
@@ -86,6 +91,54 @@ impl Role {
     pub fn is_admin(self) -> bool {
         matches!(self, Role::Owner | Role::Admin)
     }
+
+    /// The kind of a role called `name`: Zoom's built-in roles are `Owner`, `Admin` and
+    /// `Member`; any other name is a custom role.
+    pub fn from_name(name: &str) -> Role {
+        let name = name.trim();
+        [Role::Owner, Role::Admin, Role::Member]
+            .into_iter()
+            .find(|role| role.name().eq_ignore_ascii_case(name))
+            .unwrap_or(Role::Custom)
+    }
+}
+
+/// A role of the account, as `GET /roles` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimRole {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub kind: Role,
+}
+
+impl SimRole {
+    /// The seeded account's role of this kind.
+    pub fn seeded(kind: Role) -> SimRole {
+        SimRole {
+            id: kind.id().to_string(),
+            name: kind.name().to_string(),
+            description: kind.description().to_string(),
+            kind,
+        }
+    }
+}
+
+/// A Zoom Room that is not one of the account's users (a backup can name rooms whose
+/// email the user list does not hold); rooms that are users are [`SimUser::is_room`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimRoom {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+/// One Zoom Room as `GET /metrics/zoomrooms` lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoomView<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
 }
 
 /// An upcoming meeting a user hosts.
@@ -145,19 +198,25 @@ pub struct SimUser {
     pub last_name: String,
     pub user_type: u8,
     pub status: Status,
+    /// What the user's role lets them do.
     pub role: Role,
+    /// The `role_id` the API shows (absent when the account did not say).
+    pub role_id: Option<String>,
     pub is_room: bool,
     pub managed_domain: bool,
     pub events_owner: bool,
     pub invitation_expired: bool,
     pub employee_id: String,
+    /// Signs in with SSO (login type 101): the API shows `employee_unique_id` only then.
+    pub sso: bool,
     pub pmi: u64,
     pub timezone: String,
     pub dept: String,
     pub user_created_at: OffsetDateTime,
     pub last_login_time: Option<OffsetDateTime>,
     /// The two dates above as Zoom writes them, formatted once: serving a user is the
-    /// simulator's hottest path.
+    /// simulator's hottest path. An empty `created_text` is a creation date the account
+    /// did not give (a backup without one): the API then leaves it out.
     pub created_text: String,
     pub last_login_text: Option<String>,
     pub display_name: String,
@@ -252,6 +311,9 @@ pub struct AccountSpec {
     pub users: usize,
     pub seed: u64,
     pub domain: String,
+    /// An account to serve instead of the seeded one (e.g. [`Population::from_backup`]);
+    /// `users` and `domain` are then unused and `seed` only seeds the simulator's tokens.
+    pub population: Option<Arc<Population>>,
 }
 
 /// Every granular scope the simulator knows; the app gets all of them unless told otherwise.
@@ -276,6 +338,9 @@ pub struct SimState {
     pub faults: Faults,
     spec: AccountSpec,
     users: Vec<Option<SimUser>>,
+    roles: Vec<SimRole>,
+    /// Zoom Rooms that are not users.
+    rooms: Vec<SimRoom>,
     by_id: HashMap<String, usize>,
     by_email: HashMap<String, usize>,
     by_status: HashMap<Status, BTreeSet<usize>>,
@@ -318,6 +383,8 @@ impl SimState {
             faults: Faults::default(),
             spec,
             users: Vec::new(),
+            roles: Vec::new(),
+            rooms: Vec::new(),
             by_id: HashMap::new(),
             by_email: HashMap::new(),
             by_status: HashMap::new(),
@@ -338,10 +405,16 @@ impl SimState {
         state
     }
 
-    /// Back to the seeded account: users regenerated; tokens, cursors, counters,
-    /// operations and faults cleared; the clock back to real time.
+    /// Back to the account it started with (seeded, or loaded): users regenerated or
+    /// reloaded; tokens, cursors, counters, operations and faults cleared; the clock back
+    /// to real time.
     pub fn reset(&mut self) {
-        let users = population::generate(self.spec.users, self.spec.seed, &self.spec.domain);
+        let Population { users, roles, rooms, .. } = match &self.spec.population {
+            Some(population) => Population::clone(population),
+            None => population::seeded(self.spec.users, self.spec.seed, &self.spec.domain),
+        };
+        self.roles = roles;
+        self.rooms = rooms;
         self.by_id = users.iter().enumerate().map(|(i, u)| (u.key.clone(), i)).collect();
         self.by_email = users.iter().enumerate().map(|(i, u)| (u.email.to_lowercase(), i)).collect();
         self.by_status = Status::ALL.iter().map(|&s| (s, BTreeSet::new())).collect();
@@ -505,6 +578,27 @@ impl SimState {
 
     pub fn operations(&self) -> &[Operation] {
         &self.operations
+    }
+
+    /// Every role of the account, as `GET /roles` lists them.
+    pub fn roles(&self) -> &[SimRole] {
+        &self.roles
+    }
+
+    /// The name of a user's role (that of its kind when the roles do not know its id).
+    pub fn role_name<'a>(&'a self, user: &'a SimUser) -> &'a str {
+        user.role_id
+            .as_deref()
+            .and_then(|id| self.roles.iter().find(|r| r.id == id))
+            .map_or(user.role.name(), |r| r.name.as_str())
+    }
+
+    /// Every Zoom Room: the users that are rooms, then the rooms that are not users.
+    pub fn zoom_rooms(&self) -> impl Iterator<Item = RoomView<'_>> {
+        let users =
+            self.users().filter(|u| u.is_room).map(|u| RoomView { id: &u.key, name: &u.display_name, email: &u.email });
+        let others = self.rooms.iter().map(|r| RoomView { id: &r.id, name: &r.name, email: &r.email });
+        users.chain(others)
     }
 
     pub fn list_users(

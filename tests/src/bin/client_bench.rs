@@ -110,6 +110,14 @@ fn peak_rss_mb() -> f64 {
     usage.ru_maxrss as f64 / 1024.0
 }
 
+fn pass(met: bool) -> &'static str {
+    if met {
+        "PASS"
+    } else {
+        "MISS"
+    }
+}
+
 fn verdict(met: bool) -> &'static str {
     if met {
         "met"
@@ -121,6 +129,8 @@ fn verdict(met: bool) -> &'static str {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut rows = Vec::new();
+    // One PASS or MISS line per target, printed last, for make bench's list.
+    let mut verdicts: Vec<String> = Vec::new();
     let budget_share = 0.8;
     let light_limit = 80.0;
 
@@ -158,6 +168,16 @@ async fn main() -> anyhow::Result<()> {
             if listed != 100_000 {
                 bail!("listed {listed} users, expected 100000");
             }
+            verdicts.push(format!(
+                "{} backup listing of 100,000 users, budget share {share}: {:.3} x ideal (target <= 1.1)",
+                pass(elapsed / ideal <= 1.1),
+                elapsed / ideal
+            ));
+            verdicts.push(format!(
+                "{} backup listing peak memory, budget share {share}: {:.0} MB (target <= 100 MB)",
+                pass(peak_rss_mb() <= 100.0),
+                peak_rss_mb()
+            ));
             rows.push(format!(
                 "| backup listing, 100,000 users, page_size 300, {pages} pages, budget share {share} | {elapsed:.2} s = {:.3} × ideal {ideal:.2} s (pages ÷ 60/s; target ≤ 1.1: {}) | — | peak RSS of the client process {:.0} MB (before: {rss_before:.0} MB; target ≤ 100 MB: {}) |",
                 elapsed / ideal,
@@ -182,6 +202,12 @@ async fn main() -> anyhow::Result<()> {
         let throttled =
             light["throttled_per_second"].as_f64().unwrap_or(0.0) + light["throttled_daily"].as_f64().unwrap_or(0.0);
         let share_429 = if requests > 0.0 { throttled / requests } else { 0.0 };
+        verdicts.push(format!(
+            "{} executor pacing, 1 instance: {:.3} x budget, 429s {:.2}% (targets >= 0.95 x, <= 1%)",
+            pass(rate / budget >= 0.95 && share_429 <= 0.01),
+            rate / budget,
+            share_429 * 100.0
+        ));
         rows.push(format!(
             "| 1 client, budget {budget:.0}/s (0.8 × 80), 20 ms latency, {} deactivations | {rate:.1}/s = {:.3} × budget (target ≥ 0.95: {}) | 429s {:.2}% of {} requests (target ≤ 1%: {}) | peak 1-s window {} (limit 80) |",
             ids.len(),
@@ -207,6 +233,14 @@ async fn main() -> anyhow::Result<()> {
         let metrics = sim.get("/_sim/metrics").await?;
         let light = &metrics["labels"]["Light"];
         let peak = light["peak_window"].as_u64().unwrap_or(0);
+        let throttled_4 = light["throttled_per_second"].as_f64().unwrap_or(0.0);
+        let requests_4 = light["requests"].as_f64().unwrap_or(0.0).max(1.0);
+        verdicts.push(format!(
+            "{} executor pacing, 4 instances: {:.3} x budget, 429s {:.2}%, peak window {peak}/80 (targets >= 0.9 x, <= 80)",
+            pass(rate / budget >= 0.9 && peak <= 80),
+            rate / budget,
+            throttled_4 / requests_4 * 100.0
+        ));
         rows.push(format!(
             "| 4 clients × ¼ budget (16/s each), 20 ms latency, {} deactivations | aggregate {rate:.1}/s = {:.3} × budget (target ≥ 0.9: {}) | 429s: {} of {} requests | peak 1-s window {peak} (limit 80: {}) |",
             ids.len(),
@@ -235,5 +269,8 @@ async fn main() -> anyhow::Result<()> {
         _ => format!("{}\n\n{section}\n", text.trim_end()),
     };
     std::fs::write(path, updated)?;
+    for line in verdicts {
+        println!("{line}");
+    }
     Ok(())
 }

@@ -1,0 +1,150 @@
+//! The commands that speak to the AWS stack's bucket: approve a held run, see where a
+//! run stands, ask for an undo. They write only the objects the planner Lambda reacts
+//! to (`approvals/RUN.json`, `undo/RUN.json`); the pipeline does the rest.
+
+use offboard_core::summary::RunSummary;
+use offboard_core::{ActionResult, Plan};
+use offboard_pipeline::aws::AwsClients;
+use offboard_pipeline::completion::RunHeader;
+use offboard_pipeline::keys;
+use offboard_pipeline::planner::{Approval, APPROVALS_PREFIX, UNDO_PREFIX};
+use offboard_pipeline::store::{PutOnce, Store};
+use serde_json::Value;
+
+use crate::exit::{self, Exit};
+use crate::{output, ConfirmArgs};
+
+async fn store(bucket: &str) -> Store {
+    Store::new(AwsClients::from_env().await.s3, bucket)
+}
+
+async fn plan_of(store: &Store, run_id: &str) -> Result<Plan, Exit> {
+    match store.get_optional(&keys::plan_key(run_id)).await? {
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|e| Exit::input(format!("s3://{}/{}: {e}", store.bucket(), keys::plan_key(run_id)))),
+        None => Err(Exit::input(format!(
+            "no run {run_id} in s3://{}: {} does not exist",
+            store.bucket(),
+            keys::plan_key(run_id)
+        ))),
+    }
+}
+
+/// `offboard approve RUN --bucket B`.
+pub async fn approve_command(
+    run_id: &str,
+    bucket: &str,
+    approved_by: Option<String>,
+    note: Option<String>,
+    yes: bool,
+) -> Result<Exit, Exit> {
+    let store = store(bucket).await;
+    let plan = plan_of(&store, run_id).await?;
+    if store.exists(&keys::sent_key(run_id)).await? {
+        println!("Run {run_id} was already sent; nothing to approve.");
+        return Ok(Exit::ok());
+    }
+    let Some(hold) = &plan.body.hold else {
+        println!("Run {run_id} is not held; nothing to approve.");
+        return Ok(Exit::ok());
+    };
+    println!("Run {run_id} is held: {}", hold.reason);
+    print!("{}", offboard_core::report::plan_summary(&plan));
+    if !yes {
+        eprint!("Type {} to approve {} actions, anything else to stop: ", hold.actions, hold.actions);
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer).map_err(|e| Exit::input(format!("reading the confirmation: {e}")))?;
+        if answer.trim() != hold.actions.to_string() {
+            return Err(Exit::input(format!("not approved (typed {:?}); nothing was written", answer.trim())));
+        }
+    }
+    let approval = Approval { approved_by: approved_by.or_else(|| std::env::var("USER").ok()), note };
+    let key = format!("{APPROVALS_PREFIX}{run_id}.json");
+    match store.put_json_once(&key, &approval).await? {
+        PutOnce::Written => println!("Approved: wrote s3://{bucket}/{key}; the planner sends the run now."),
+        PutOnce::AlreadyExists => println!("Already approved: s3://{bucket}/{key} exists."),
+    }
+    println!("Follow it with: offboard status {run_id} --bucket {bucket}");
+    Ok(Exit::ok())
+}
+
+/// `offboard status RUN --bucket B`.
+pub async fn status_command(run_id: &str, bucket: &str) -> Result<Exit, Exit> {
+    let store = store(bucket).await;
+    if let Some(error) = store.get_optional(&keys::error_key(run_id)).await? {
+        let error: Value = serde_json::from_slice(&error).unwrap_or_default();
+        println!("Run:      {run_id}");
+        println!("State:    refused: {}", error["error"].as_str().unwrap_or("see error.json"));
+        return Ok(Exit::with_code(exit::INPUT));
+    }
+    let plan = plan_of(&store, run_id).await?;
+    let sent = store.exists(&keys::sent_key(run_id)).await?;
+    let header: Option<RunHeader> = match store.get_optional(&keys::run_header_key(run_id)).await? {
+        Some(bytes) => serde_json::from_slice(&bytes).ok(),
+        None => None,
+    };
+    let summary: Option<RunSummary> = match store.get_optional(&keys::summary_key(run_id)).await? {
+        Some(bytes) => serde_json::from_slice(&bytes).ok(),
+        None => None,
+    };
+    let result_keys = store.list_keys(&keys::results_prefix(run_id)).await?;
+    let results: Vec<ActionResult> = store.get_json_all(&result_keys).await?;
+    let refused = match store.get_optional(&keys::approval_refused_key(run_id)).await? {
+        Some(bytes) => {
+            serde_json::from_slice::<Value>(&bytes).ok().and_then(|v| v["reason"].as_str().map(str::to_string))
+        }
+        None => None,
+    };
+    let planned = header.as_ref().map(|h| h.actions).unwrap_or(plan.body.actions.len());
+    let held = plan.body.hold.is_some() && !sent && header.is_none();
+    let state = match (&summary, held, &refused) {
+        (Some(_), _, _) => "finished".to_string(),
+        (None, true, Some(reason)) => format!("held; approval refused: {reason}"),
+        (None, true, None) => format!(
+            "held for approval: {} (approve with: offboard approve {run_id} --bucket {bucket})",
+            plan.body.hold.as_ref().map(|h| h.reason.as_str()).unwrap_or_default()
+        ),
+        (None, false, _) if !sent => "sending".to_string(),
+        (None, false, _) => format!("running: {} of {planned} actions have a result", results.len()),
+    };
+    Ok(output::print_status(&output::RunStatus {
+        run_id,
+        state: &state,
+        source: &plan.source,
+        planned,
+        results: &results,
+        summary: summary.as_ref(),
+        held,
+        resume_hint: false,
+    }))
+}
+
+/// `offboard undo RUN --bucket B`: asks the pipeline to undo a finished run.
+pub async fn undo_command(run_id: &str, bucket: &str, confirm: ConfirmArgs) -> Result<Exit, Exit> {
+    let store = store(bucket).await;
+    let Some(summary) = store.get_optional(&keys::summary_key(run_id)).await? else {
+        return Err(Exit::input(format!(
+            "run {run_id} has not finished (no s3://{bucket}/{}); undo it once it has",
+            keys::summary_key(run_id)
+        )));
+    };
+    let summary: RunSummary = serde_json::from_slice(&summary)
+        .map_err(|e| Exit::input(format!("s3://{bucket}/{}: {e}", keys::summary_key(run_id))))?;
+    let changed = summary.count("done");
+    if !confirm.yes {
+        eprint!("Undo run {run_id}: restore up to {changed} users. Type {changed} to go ahead: ");
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer).map_err(|e| Exit::input(format!("reading the confirmation: {e}")))?;
+        if answer.trim() != changed.to_string() {
+            return Err(Exit::input(format!("not confirmed (typed {:?}); nothing was written", answer.trim())));
+        }
+    }
+    let key = format!("{UNDO_PREFIX}{run_id}.json");
+    let body = serde_json::json!({ "requested_by": std::env::var("USER").ok() });
+    match store.put_json_once(&key, &body).await? {
+        PutOnce::Written => println!("Undo requested: wrote s3://{bucket}/{key}."),
+        PutOnce::AlreadyExists => println!("Undo already requested: s3://{bucket}/{key} exists."),
+    }
+    println!("Follow it with: offboard status {} --bucket {bucket}", keys::undo_run_id(run_id));
+    Ok(Exit::ok())
+}

@@ -1,0 +1,141 @@
+//! Planning from the operator's machine: the same reader, account read and decision as
+//! the planner Lambda, against the account the credentials reach. `offboard plan` and a
+//! dry `offboard sweep` stop at the printed plan and write nothing.
+
+use std::path::Path;
+
+use jiff::Timestamp;
+use offboard_core::sweep::inactive_users;
+use offboard_core::{decide, Account, ActionKind, Decision, Plan, PlanSource, Policy};
+use offboard_pipeline::input::{read_hr, read_roster, ReadInput};
+use offboard_pipeline::planner::PLAN_SCHEMA_VERSION;
+use offboard_zoom::{Label, ZoomClient};
+use sha2::{Digest, Sha256};
+
+use crate::exit::{self, read_file, Exit};
+use crate::{apply, output, ConfirmArgs, Format, SweepAction, ZoomArgs};
+
+/// What a plan is made from.
+pub enum PlanInput<'a> {
+    Roster { path: &'a Path, hr: bool },
+    Sweep { inactive_days: u32, action: ActionKind },
+}
+
+/// A file read and checked before anything is asked of Zoom.
+pub struct ReadFile {
+    pub read: ReadInput,
+    pub source: String,
+    pub kind: PlanSource,
+    /// A digest of the input, for a run id that says which file it came from.
+    pub digest: String,
+}
+
+pub fn read_input(input: &PlanInput<'_>, policy: &mut Policy, now: Timestamp) -> Result<ReadFile, Exit> {
+    match input {
+        PlanInput::Roster { path, hr } => {
+            let name = path.display().to_string();
+            let bytes = read_file(path)?;
+            if bytes.len() as u64 > policy.max_file_bytes {
+                return Err(Exit::input(format!(
+                    "{name}: the file is {} bytes, over the policy's limit of {} bytes",
+                    bytes.len(),
+                    policy.max_file_bytes
+                )));
+            }
+            let read = if *hr { read_hr(&name, &bytes, policy, now) } else { read_roster(&name, &bytes, policy) };
+            let read = read.map_err(|e| Exit::input(e.to_string()))?;
+            let digest: String = Sha256::digest(&bytes).iter().take(4).map(|b| format!("{b:02x}")).collect();
+            let kind = if *hr { PlanSource::Hr } else { PlanSource::Inbox };
+            Ok(ReadFile { read, source: format!("file: {name}"), kind, digest })
+        }
+        PlanInput::Sweep { inactive_days, action } => {
+            policy.sweep.inactive_days = *inactive_days;
+            policy.sweep.action = *action;
+            let read = ReadInput { format: "sweep".to_string(), ..ReadInput::default() };
+            let source = format!("inactive-user sweep: {} after {inactive_days} days", action.as_str());
+            Ok(ReadFile { read, source, kind: PlanSource::Sweep, digest: format!("{inactive_days}d") })
+        }
+    }
+}
+
+/// Decides a read input against `account`, as the planner Lambda does.
+pub fn plan_for(
+    file: ReadFile,
+    account: &Account,
+    policy: &Policy,
+    zoom: &ZoomClient,
+    run_id: &str,
+    backup_key: &str,
+    now: Timestamp,
+) -> Plan {
+    let ReadFile { mut read, source, kind, .. } = file;
+    if kind == PlanSource::Sweep {
+        read.requests = inactive_users(account, &policy.sweep, now);
+    }
+    let pacing = zoom.pacing();
+    let body = decide(Decision {
+        requests: &read.requests,
+        rejected: read.rejected,
+        scheduled: read.scheduled,
+        account,
+        policy,
+        calls_per_second: pacing.rate(Label::Light) * f64::from(pacing.executors),
+    });
+    Plan {
+        schema_version: PLAN_SCHEMA_VERSION,
+        run_id: run_id.to_string(),
+        kind,
+        source,
+        created_at: now.to_string(),
+        backup_key: backup_key.to_string(),
+        input_format: read.format,
+        email_column: read.email_column,
+        body,
+    }
+}
+
+/// A run id people can sort and read, naming the input it came from.
+pub fn local_run_id(file: &ReadFile, now: Timestamp) -> String {
+    let prefix = if file.kind == PlanSource::Sweep { "sweep-local" } else { "local" };
+    format!("{prefix}-{}-{}", now.strftime("%Y%m%dT%H%M%SZ"), file.digest)
+}
+
+/// `offboard plan`: a dry run; exit 3 when the pipeline would hold the plan.
+pub async fn plan_command(args: &ZoomArgs, roster: &Path, hr: bool, format: Format) -> Result<Exit, Exit> {
+    dry_run(args, &PlanInput::Roster { path: roster, hr }, format).await
+}
+
+async fn dry_run(args: &ZoomArgs, input: &PlanInput<'_>, format: Format) -> Result<Exit, Exit> {
+    let now = Timestamp::now();
+    let mut policy = args.policy()?;
+    let file = read_input(input, &mut policy, now)?;
+    let zoom = args.zoom().await?;
+    let account = offboard_pipeline::account::snapshot(&zoom).await?;
+    let plan = plan_for(file, &account, &policy, &zoom, "dry-run", "(dry run: nothing written)", now);
+    output::print_plan(&plan, format)?;
+    Ok(match &plan.body.hold {
+        Some(_) => Exit::with_code(exit::HELD),
+        None => Exit::ok(),
+    })
+}
+
+/// `offboard sweep`: plan the sweep, or with `--apply` carry it out.
+pub async fn sweep_command(
+    args: &ZoomArgs,
+    inactive_days: u32,
+    action: SweepAction,
+    apply: bool,
+    confirm: ConfirmArgs,
+    format: Format,
+) -> Result<Exit, Exit> {
+    let action = match action {
+        SweepAction::Downgrade => ActionKind::Downgrade,
+        SweepAction::Deactivate => ActionKind::Deactivate,
+    };
+    let input = PlanInput::Sweep { inactive_days, action };
+    if apply {
+        apply::plan_and_apply(args, &input, confirm, 8).await
+    } else {
+        dry_run(args, &input, format).await
+    }
+}

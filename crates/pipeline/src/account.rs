@@ -1,0 +1,38 @@
+//! The account as one read through the Zoom client: every user of every status, the role
+//! names and the Zoom Rooms. What the planner backs up and decides against, and what the
+//! operator CLI plans against.
+
+use offboard_core::{Account, AccountUser, UserStatus};
+use offboard_zoom::ZoomClient;
+
+use crate::error::PipelineError;
+
+/// Every user, the role names, the Zoom Rooms, read concurrently.
+pub async fn snapshot(zoom: &ZoomClient) -> Result<Account, PipelineError> {
+    let (users, roles, rooms) = tokio::try_join!(zoom.list_all_users(), zoom.list_roles(), zoom.zoom_room_emails())?;
+    Ok(Account {
+        users: users.into_iter().map(account_user).collect(),
+        role_names: roles.into_iter().map(|r| (r.id, r.name)).collect(),
+        room_emails: rooms.iter().map(|e| offboard_core::email::normalize(e)).collect(),
+    })
+}
+
+/// A user as the Zoom API lists them, as the plan and the backup know them.
+pub fn account_user(user: offboard_zoom::User) -> AccountUser {
+    AccountUser {
+        id: user.id,
+        email: user.email,
+        first_name: user.first_name,
+        last_name: user.last_name,
+        user_type: user.user_type,
+        status: match user.status {
+            offboard_zoom::UserStatus::Active => UserStatus::Active,
+            offboard_zoom::UserStatus::Inactive => UserStatus::Inactive,
+            offboard_zoom::UserStatus::Pending => UserStatus::Pending,
+        },
+        role_id: user.role_id,
+        last_login_time: user.last_login_time,
+        user_created_at: user.user_created_at,
+        employee_id: user.employee_unique_id,
+    }
+}
