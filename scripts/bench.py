@@ -28,6 +28,12 @@ STEPS = [
     ("zoom-sim ceiling, limits off", ["bash", "scripts/bench-sim.sh"], None),
     ("Zoom client: executor pacing (1 and 4 instances), backup listing of 100,000",
      ["target/release/client-bench"], None),
+    ("executor Lambda, 1 instance on the local stack, batches of 10 (as deployed)",
+     ["target/release/executor-bench", "--batch-size", "10", "--json", "bench/raw/executor-10.json"],
+     "bench/raw/executor-10.json"),
+    ("executor Lambda, 1 instance on the local stack, batches of 50",
+     ["target/release/executor-bench", "--batch-size", "50", "--json", "bench/raw/executor-50.json"],
+     "bench/raw/executor-50.json"),
     ("diff, 1,000,000 x 1,000,000, against Python", ["target/release/diff-bench", "--json", "bench/raw/diff.json"],
      "bench/raw/diff.json"),
     ("planner end to end, 100,000-user account", ["target/release/planner-bench", "--json", "bench/raw/planner.json"],
@@ -57,9 +63,13 @@ def machine() -> dict:
 
 
 def commit() -> str:
+    """The commit measured; `-dirty` when the working tree had changes."""
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                               check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return f"{head}-dirty" if dirty else head
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -81,7 +91,8 @@ def run_step(name: str, command: list[str]) -> tuple[int, list[tuple[str, str]],
 def summary_section(results: dict) -> str:
     rows = []
     for step in results["steps"]:
-        command = "`" + " ".join(step["command"]).replace(sys.executable, "python3") + "`"
+        shown = " ".join(step["command"]).replace(VENV_PYTHON, ".venv/bin/python3").replace(sys.executable, "python3")
+        command = "`" + shown + "`"
         for target in step["targets"]:
             verdict = "PASS" if target["verdict"] == "PASS" else "**MISS**"
             rows.append(f"| {target['figure']} | {verdict} | {step['name']} | {command} |")

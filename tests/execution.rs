@@ -203,7 +203,7 @@ async fn an_undo_restores_the_status_and_type_the_run_changed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_or_token_reaches_a_log_line_or_an_object() {
-    let options = StackOptions { users: 120, seed: 24, rust_log: Some("debug") };
+    let options = StackOptions { users: 120, seed: 24, rust_log: Some("debug"), ..StackOptions::default() };
     let stack = LocalStack::start(options).await.unwrap();
     no_hold(&stack).await;
     let users = stack.sim_users().await.unwrap();

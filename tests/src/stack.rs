@@ -47,6 +47,12 @@ pub struct StackOptions {
     pub seed: u64,
     /// `RUST_LOG` of the functions; `info` when `None`.
     pub rust_log: Option<&'static str>,
+    /// Messages per executor invocation, as the event source mapping's batch size
+    /// (above 10 it is gathered from several receives, as its batching window does);
+    /// 10 when `None`.
+    pub batch_size: Option<usize>,
+    /// The executor's `OFFBOARD_BATCH_CONCURRENCY`; its default when `None`.
+    pub batch_concurrency: Option<usize>,
 }
 
 /// One Lambda function: its emulator and the release binary polling it.
@@ -90,6 +96,7 @@ pub struct LocalStack {
     /// The environment the functions run with (AWS endpoint, SSM parameter names, bucket):
     /// what an operator's `offboard` needs to reach this stack.
     pub function_env: Vec<(&'static str, String)>,
+    batch_size: usize,
     subscriber_queue_url: String,
     notification_queue_url: String,
     logs: PathBuf,
@@ -257,6 +264,10 @@ impl LocalStack {
             ("OFFBOARD_CLAIM_TTL_SECONDS", CLAIM_TTL_SECONDS.to_string()),
             ("RUST_LOG", options.rust_log.unwrap_or("info").into()),
         ];
+        let mut env = env;
+        if let Some(concurrency) = options.batch_concurrency {
+            env.push(("OFFBOARD_BATCH_CONCURRENCY", concurrency.to_string()));
+        }
         let planner = start_function("planner", &env, &logs, Duration::from_secs(900))?;
         let executor = start_function("executor", &env, &logs, EXECUTOR_TIMEOUT)?;
 
@@ -268,6 +279,7 @@ impl LocalStack {
             dlq_url,
             topic_arn,
             function_env: env.clone(),
+            batch_size: options.batch_size.unwrap_or(10).max(1),
             subscriber_queue_url,
             notification_queue_url,
             logs,
@@ -379,16 +391,8 @@ impl LocalStack {
             if Instant::now() > deadline {
                 bail!("the action queue did not drain within {within:?} ({stats:?})");
             }
-            let received = self
-                .sqs
-                .receive_message()
-                .queue_url(&self.action_queue_url)
-                .max_number_of_messages(10)
-                .wait_time_seconds(1)
-                .message_system_attribute_names(MessageSystemAttributeName::All)
-                .send()
-                .await?;
-            let messages = received.messages();
+            let received = self.receive_batch().await?;
+            let messages = received.as_slice();
             if messages.is_empty() {
                 if self.queue_depth(&self.action_queue_url).await? == 0 {
                     return Ok(stats);
@@ -428,13 +432,38 @@ impl LocalStack {
                         .build()
                 })
                 .collect::<Result<_, _>>()?;
-            if !done.is_empty() {
+            // SQS deletes at most 10 a call.
+            for chunk in done.chunks(10) {
                 self.sqs
                     .delete_message_batch()
                     .queue_url(&self.action_queue_url)
-                    .set_entries(Some(done))
+                    .set_entries(Some(chunk.to_vec()))
                     .send()
                     .await?;
+            }
+        }
+    }
+
+    /// Up to the batch size of action messages: one long poll, then as many receives as
+    /// needed while the queue has more.
+    async fn receive_batch(&self) -> anyhow::Result<Vec<aws_sdk_sqs::types::Message>> {
+        let mut batch: Vec<aws_sdk_sqs::types::Message> = Vec::new();
+        loop {
+            let wanted = (self.batch_size - batch.len()).min(10) as i32;
+            let received = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.action_queue_url)
+                .max_number_of_messages(wanted)
+                .wait_time_seconds(if batch.is_empty() { 1 } else { 0 })
+                .message_system_attribute_names(MessageSystemAttributeName::All)
+                .send()
+                .await?;
+            let messages = received.messages.unwrap_or_default();
+            let short = (messages.len() as i32) < wanted;
+            batch.extend(messages);
+            if short || batch.len() >= self.batch_size {
+                return Ok(batch);
             }
         }
     }

@@ -168,10 +168,16 @@ async fn main() -> anyhow::Result<()> {
             if listed != 100_000 {
                 bail!("listed {listed} users, expected 100000");
             }
+            // At share 1 the ideal is the account's whole Medium limit (the issue's target);
+            // at Offboard's default share it is that share of the limit, the fastest it may go.
+            let ideal_at_share = ideal / share;
             verdicts.push(format!(
-                "{} backup listing of 100,000 users, budget share {share}: {:.3} x ideal (target <= 1.1)",
-                pass(elapsed / ideal <= 1.1),
-                elapsed / ideal
+                "{} backup listing of 100,000 users, budget share {share}: {:.2} s = {:.3} x the ideal {ideal_at_share:.2} s \
+                 at that share (ideal/actual {:.3}; target <= 1.1 x)",
+                pass(elapsed / ideal_at_share <= 1.1),
+                elapsed,
+                elapsed / ideal_at_share,
+                ideal_at_share / elapsed
             ));
             verdicts.push(format!(
                 "{} backup listing peak memory, budget share {share}: {:.0} MB (target <= 100 MB)",
