@@ -7,7 +7,6 @@
 //! action whose call may have reached Zoom before a hard stop (its `started` mark without
 //! a result) is looked up first, and recorded as already done if Zoom shows it done.
 
-use std::io::BufRead;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -168,21 +167,8 @@ fn confirm_count(pending: &[&Action], run_id: &str) -> Result<(), Exit> {
         *by_kind.entry(action.kind.as_str()).or_insert(0usize) += 1;
     }
     let what: Vec<String> = by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    eprintln!("Run {run_id} will act on {} users in Zoom: {}.", pending.len(), what.join(", "));
-    eprint!("Type {} to go ahead, anything else to stop: ", pending.len());
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| Exit::input(format!("reading the confirmation: {e}")))?;
-    if answer.trim() != pending.len().to_string() {
-        return Err(Exit::input(format!(
-            "not confirmed (typed {:?}, expected {}); nothing was changed",
-            answer.trim(),
-            pending.len()
-        )));
-    }
-    Ok(())
+    let prompt = format!("Run {run_id} will act on {} users in Zoom: {}.", pending.len(), what.join(", "));
+    output::confirm_count(&prompt, pending.len())
 }
 
 /// Runs the actions with a progress bar; `true` when Ctrl-C stopped it early.

@@ -3,10 +3,11 @@
 //! to (`approvals/RUN.json`, `undo/RUN.json`); the pipeline does the rest.
 
 use offboard_core::summary::RunSummary;
-use offboard_core::{ActionResult, Plan};
+use offboard_core::Plan;
 use offboard_pipeline::aws::AwsClients;
 use offboard_pipeline::completion::RunHeader;
 use offboard_pipeline::keys;
+use offboard_pipeline::ledger::run_results;
 use offboard_pipeline::planner::{Approval, APPROVALS_PREFIX, UNDO_PREFIX};
 use offboard_pipeline::store::{PutOnce, Store};
 use serde_json::Value;
@@ -51,12 +52,7 @@ pub async fn approve_command(
     println!("Run {run_id} is held: {}", hold.reason);
     print!("{}", offboard_core::report::plan_summary(&plan));
     if !yes {
-        eprint!("Type {} to approve {} actions, anything else to stop: ", hold.actions, hold.actions);
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer).map_err(|e| Exit::input(format!("reading the confirmation: {e}")))?;
-        if answer.trim() != hold.actions.to_string() {
-            return Err(Exit::input(format!("not approved (typed {:?}); nothing was written", answer.trim())));
-        }
+        output::confirm_count(&format!("Approve {} actions of run {run_id}?", hold.actions), hold.actions)?;
     }
     let approval = Approval { approved_by: approved_by.or_else(|| std::env::var("USER").ok()), note };
     let key = format!("{APPROVALS_PREFIX}{run_id}.json");
@@ -87,8 +83,7 @@ pub async fn status_command(run_id: &str, bucket: &str) -> Result<Exit, Exit> {
         Some(bytes) => serde_json::from_slice(&bytes).ok(),
         None => None,
     };
-    let result_keys = store.list_keys(&keys::results_prefix(run_id)).await?;
-    let results: Vec<ActionResult> = store.get_json_all(&result_keys).await?;
+    let results = run_results(&store, run_id).await?;
     let refused = match store.get_optional(&keys::approval_refused_key(run_id)).await? {
         Some(bytes) => {
             serde_json::from_slice::<Value>(&bytes).ok().and_then(|v| v["reason"].as_str().map(str::to_string))
@@ -132,12 +127,7 @@ pub async fn undo_command(run_id: &str, bucket: &str, confirm: ConfirmArgs) -> R
         .map_err(|e| Exit::input(format!("s3://{bucket}/{}: {e}", keys::summary_key(run_id))))?;
     let changed = summary.count("done");
     if !confirm.yes {
-        eprint!("Undo run {run_id}: restore up to {changed} users. Type {changed} to go ahead: ");
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer).map_err(|e| Exit::input(format!("reading the confirmation: {e}")))?;
-        if answer.trim() != changed.to_string() {
-            return Err(Exit::input(format!("not confirmed (typed {:?}); nothing was written", answer.trim())));
-        }
+        output::confirm_count(&format!("Undo run {run_id}: restore up to {changed} users."), changed)?;
     }
     let key = format!("{UNDO_PREFIX}{run_id}.json");
     let body = serde_json::json!({ "requested_by": std::env::var("USER").ok() });

@@ -228,7 +228,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
-        Err(error) => return Exit::failure(1, format!("cannot start: {error}")).report(),
+        Err(error) => return Exit::failure(exit::COULD_NOT_RUN, format!("cannot start: {error}")).report(),
     };
     match runtime.block_on(run(cli)) {
         Ok(exit) | Err(exit) => exit.report(),

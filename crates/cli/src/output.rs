@@ -153,3 +153,18 @@ pub fn print_status(status: &RunStatus<'_>) -> Exit {
         Exit::ok()
     }
 }
+
+/// The seeds asked twice; Offboard makes the operator type the count: `prompt` ends with
+/// what to type, and anything but `count` stops with nothing done.
+pub fn confirm_count(prompt: &str, count: usize) -> Result<(), Exit> {
+    eprint!("{prompt} Type {count} to go ahead, anything else to stop: ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).map_err(|e| Exit::input(format!("reading the confirmation: {e}")))?;
+    if answer.trim() != count.to_string() {
+        return Err(Exit::input(format!(
+            "not confirmed (typed {:?}, expected {count}); nothing was changed",
+            answer.trim()
+        )));
+    }
+    Ok(())
+}

@@ -36,74 +36,67 @@ pub async fn rehearse_command(args: &ZoomArgs, backup_dir: &Path, roster: &Path,
     let sim = ZoomSim::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .map_err(|e| Exit::failure(COULD_NOT_RUN, format!("starting zoom-sim: {e}")))?;
-    let outcome = rehearse(args, &sim, app, file, &policy, roster, backup_dir, now).await;
+    // The simulator stops however the rehearsal ends.
+    let outcome: Result<Exit, Exit> = async {
+        let credentials =
+            Credentials { account_id: app.account_id, client_id: app.client_id, client_secret: app.client_secret };
+        let endpoints = Endpoints { api_base: sim.api_url(), oauth_url: sim.oauth_url() };
+        let zoom = Arc::new(ZoomClient::new(endpoints, credentials)?.with_pacing(args.pacing()?));
+        let account = offboard_pipeline::account::snapshot(&zoom).await?;
+        let run_id = format!("rehearsal-{}-{}", now.strftime("%Y%m%dT%H%M%SZ"), file.digest);
+        let run = LocalRun::create(&args.state_dir, &run_id)?;
+        let plan = plan_for(file, &account, &policy, &zoom, &run_id, &backup_dir.display().to_string(), now);
+        run.write_json("plan.json", &plan)?;
+
+        println!(
+            "Rehearsal of {} on zoom-sim loaded from {} ({} users), at the {:?} plan's rate limits (budget share {}).",
+            roster.display(),
+            backup_dir.display(),
+            account.users.len(),
+            args.zoom_plan,
+            args.budget_share
+        );
+        let c = &plan.body.counts;
+        println!(
+            "Plan: {} to act on, {} refused by guardrails, {} skipped; estimated {} s.",
+            c.actions, c.refused, c.skipped, c.estimated_duration_seconds
+        );
+        if let Some(hold) = &plan.body.hold {
+            println!("In production this plan is HELD for approval: {}", hold.reason);
+        }
+        let actions: Vec<_> = plan.body.actions.iter().collect();
+        let started = std::time::Instant::now();
+        if run_actions(&zoom, &run, &run_id, &actions, 8, 0, actions.len()).await? {
+            return Err(Exit::failure(exit::INTERRUPTED, "rehearsal interrupted; nothing touched production"));
+        }
+        let took = started.elapsed().as_secs_f64();
+        let (summary, results) = summarize_run(&run, &plan)?;
+        println!("\nPredicted outcomes: {}", output::counts_line(&output::outcome_counts(&results)));
+        for (reason, count) in &summary.by_reason {
+            println!("  {count:>6}  {reason}");
+        }
+        let refused: Vec<&ActionResult> =
+            results.iter().filter(|r| matches!(r.outcome.label(), "not_allowed" | "failed" | "gave_up")).collect();
+        if !refused.is_empty() {
+            println!("\nZoom will refuse {} actions:", refused.len());
+            let rows: Vec<Vec<String>> = refused
+                .iter()
+                .map(|r| vec![r.email.clone(), r.kind.as_str().to_string(), r.outcome.reason_code()])
+                .collect();
+            print!("{}", output::table(&["user", "action", "why"], &rows));
+        }
+        println!(
+            "\nPredicted duration: {took:.1} s for {} actions ({:.1}/s) at these rate limits.",
+            results.len(),
+            if took > 0.0 { results.len() as f64 / took } else { 0.0 }
+        );
+        println!(
+            "Nothing touched production. Rehearsal run: {} (offboard report {run_id} --html FILE)",
+            run.dir.display()
+        );
+        Ok(if refused.is_empty() { Exit::ok() } else { Exit::with_code(exit::SOME_FAILED) })
+    }
+    .await;
     sim.stop().await;
     outcome
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn rehearse(
-    args: &ZoomArgs,
-    sim: &ZoomSim,
-    app: zoom_sim::AppCredentials,
-    file: crate::planning::ReadFile,
-    policy: &offboard_core::Policy,
-    roster: &Path,
-    backup_dir: &Path,
-    now: Timestamp,
-) -> Result<Exit, Exit> {
-    let credentials =
-        Credentials { account_id: app.account_id, client_id: app.client_id, client_secret: app.client_secret };
-    let endpoints = Endpoints { api_base: sim.api_url(), oauth_url: sim.oauth_url() };
-    let zoom = Arc::new(ZoomClient::new(endpoints, credentials)?.with_pacing(args.pacing()?));
-    let account = offboard_pipeline::account::snapshot(&zoom).await?;
-    let run_id = format!("rehearsal-{}-{}", now.strftime("%Y%m%dT%H%M%SZ"), file.digest);
-    let run = LocalRun::create(&args.state_dir, &run_id)?;
-    let plan = plan_for(file, &account, policy, &zoom, &run_id, &backup_dir.display().to_string(), now);
-    run.write_json("plan.json", &plan)?;
-
-    println!(
-        "Rehearsal of {} on zoom-sim loaded from {} ({} users), at the {:?} plan's rate limits (budget share {}).",
-        roster.display(),
-        backup_dir.display(),
-        account.users.len(),
-        args.zoom_plan,
-        args.budget_share
-    );
-    let c = &plan.body.counts;
-    println!(
-        "Plan: {} to act on, {} refused by guardrails, {} skipped; estimated {} s.",
-        c.actions, c.refused, c.skipped, c.estimated_duration_seconds
-    );
-    if let Some(hold) = &plan.body.hold {
-        println!("In production this plan is HELD for approval: {}", hold.reason);
-    }
-    let actions: Vec<_> = plan.body.actions.iter().collect();
-    let started = std::time::Instant::now();
-    if run_actions(&zoom, &run, &run_id, &actions, 8, 0, actions.len()).await? {
-        return Err(Exit::failure(exit::INTERRUPTED, "rehearsal interrupted; nothing touched production"));
-    }
-    let took = started.elapsed().as_secs_f64();
-    let (summary, results) = summarize_run(&run, &plan)?;
-    println!("\nPredicted outcomes: {}", output::counts_line(&output::outcome_counts(&results)));
-    for (reason, count) in &summary.by_reason {
-        println!("  {count:>6}  {reason}");
-    }
-    let refused: Vec<&ActionResult> =
-        results.iter().filter(|r| matches!(r.outcome.label(), "not_allowed" | "failed" | "gave_up")).collect();
-    if !refused.is_empty() {
-        println!("\nZoom will refuse {} actions:", refused.len());
-        let rows: Vec<Vec<String>> = refused
-            .iter()
-            .map(|r| vec![r.email.clone(), r.kind.as_str().to_string(), r.outcome.reason_code()])
-            .collect();
-        print!("{}", output::table(&["user", "action", "why"], &rows));
-    }
-    println!(
-        "\nPredicted duration: {took:.1} s for {} actions ({:.1}/s) at these rate limits.",
-        results.len(),
-        if took > 0.0 { results.len() as f64 / took } else { 0.0 }
-    );
-    println!("Nothing touched production. Rehearsal run: {} (offboard report {run_id} --html FILE)", run.dir.display());
-    Ok(if refused.is_empty() { Exit::ok() } else { Exit::with_code(exit::SOME_FAILED) })
 }

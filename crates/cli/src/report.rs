@@ -28,8 +28,7 @@ pub async fn report_command(args: &ZoomArgs, run_id: &str, html: &Path, bucket: 
             };
             let summary = serde_json::from_slice(&summary)
                 .map_err(|e| Exit::input(format!("s3://{bucket}/{}: {e}", keys::summary_key(run_id))))?;
-            let result_keys = store.list_keys(&keys::results_prefix(run_id)).await?;
-            let results = store.get_json_all(&result_keys).await?;
+            let results = offboard_pipeline::ledger::run_results(&store, run_id).await?;
             let plan = match store.get_optional(&keys::plan_key(run_id)).await? {
                 Some(bytes) => serde_json::from_slice(&bytes).ok(),
                 None => None,

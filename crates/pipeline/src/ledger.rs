@@ -90,3 +90,9 @@ impl Ledger {
         self.store.put_json_once(&keys::result_key(&result.run_id, &result.action_id), result).await
     }
 }
+
+/// Every result a run has recorded so far (read 16 at a time).
+pub async fn run_results(store: &Store, run_id: &str) -> Result<Vec<ActionResult>, PipelineError> {
+    let result_keys = store.list_keys(&keys::results_prefix(run_id)).await?;
+    store.get_json_all(&result_keys).await
+}

@@ -410,8 +410,7 @@ impl Planner {
                 keys::summary_key(of)
             )));
         }
-        let keys = store.list_keys(&keys::results_prefix(of)).await?;
-        Ok(Ok(store.get_json_all(&keys).await?))
+        Ok(Ok(crate::ledger::run_results(store, of).await?))
     }
 
     /// The policy in force: the bucket's `config/policy.json` over the deployment's. An
