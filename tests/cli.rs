@@ -56,12 +56,8 @@ async fn run(mut command: Command) -> Output {
 }
 
 /// Runs with `input` typed on stdin.
-async fn run_typing(mut command: Command, input: &str) -> Output {
-    let mut child = command.stdin(Stdio::piped()).spawn().unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(input.as_bytes()).await.unwrap();
-    drop(stdin);
-    child.wait_with_output().await.unwrap()
+async fn run_typing(command: Command, input: &str) -> Output {
+    run_typing_child(command, input).wait_with_output().await.unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -49,11 +49,7 @@ pub async fn read_account(zoom: &ZoomClient, what: &str) -> Result<Account, Exit
     }
     bar.finish_and_clear();
     let (roles, rooms) = tokio::try_join!(zoom.list_roles(), zoom.zoom_room_emails())?;
-    Ok(Account {
-        users,
-        role_names: roles.into_iter().map(|r| (r.id, r.name)).collect(),
-        room_emails: rooms.iter().map(|e| offboard_core::email::normalize(e)).collect(),
-    })
+    Ok(offboard_pipeline::account::account_of(users, roles, &rooms))
 }
 
 /// Writes `users.csv`, `users.jsonl` and `account.json` into `dir`.

@@ -15,7 +15,8 @@ use serde_json::Value;
 use crate::exit::{self, Exit};
 use crate::{output, ConfirmArgs};
 
-async fn store(bucket: &str) -> Store {
+/// The pipeline's bucket, reached as the functions reach it (`AWS_*` from the environment).
+pub async fn store(bucket: &str) -> Store {
     Store::new(AwsClients::from_env().await.s3, bucket)
 }
 

@@ -8,9 +8,7 @@ use jiff::Timestamp;
 use offboard_core::html_report::{render_run_report, RunReportInput};
 use offboard_core::summary::RunSummary;
 use offboard_core::{ActionResult, Plan};
-use offboard_pipeline::aws::AwsClients;
 use offboard_pipeline::keys;
-use offboard_pipeline::store::Store;
 
 use crate::exit::{write_file, Exit};
 use crate::local::LocalRun;
@@ -19,7 +17,7 @@ use crate::ZoomArgs;
 pub async fn report_command(args: &ZoomArgs, run_id: &str, html: &Path, bucket: Option<&str>) -> Result<Exit, Exit> {
     let (summary, results, plan, plan_key): (RunSummary, Vec<ActionResult>, Option<Plan>, String) = match bucket {
         Some(bucket) => {
-            let store = Store::new(AwsClients::from_env().await.s3, bucket);
+            let store = crate::bucket::store(bucket).await;
             let Some(summary) = store.get_optional(&keys::summary_key(run_id)).await? else {
                 return Err(Exit::input(format!(
                     "run {run_id} has no summary in s3://{bucket}/{}: it is unknown or still running",

@@ -10,11 +10,16 @@ use crate::error::PipelineError;
 /// Every user, the role names, the Zoom Rooms, read concurrently.
 pub async fn snapshot(zoom: &ZoomClient) -> Result<Account, PipelineError> {
     let (users, roles, rooms) = tokio::try_join!(zoom.list_all_users(), zoom.list_roles(), zoom.zoom_room_emails())?;
-    Ok(Account {
-        users: users.into_iter().map(account_user).collect(),
+    Ok(account_of(users.into_iter().map(account_user).collect(), roles, &rooms))
+}
+
+/// The account from its three reads: users, `GET /roles`, the Zoom Rooms' emails.
+pub fn account_of(users: Vec<AccountUser>, roles: Vec<offboard_zoom::Role>, room_emails: &[String]) -> Account {
+    Account {
+        users,
         role_names: roles.into_iter().map(|r| (r.id, r.name)).collect(),
-        room_emails: rooms.iter().map(|e| offboard_core::email::normalize(e)).collect(),
-    })
+        room_emails: room_emails.iter().map(|e| offboard_core::email::normalize(e)).collect(),
+    }
 }
 
 /// A user as the Zoom API lists them, as the plan and the backup know them.

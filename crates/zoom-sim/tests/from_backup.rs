@@ -87,26 +87,27 @@ fn client_for(sim: &ZoomSim) -> ZoomClient {
 /// What of a user the backup and the listing share: id, type, status, role id, last sign-in.
 type Shared = (Option<String>, u8, String, Option<String>, Option<String>);
 
-/// Each user's [`Shared`] fields as listed, by email.
-fn listed(users: &[User]) -> BTreeMap<String, Shared> {
-    users
-        .iter()
-        .map(|u| {
-            let status = u.status.as_str().to_string();
-            (u.email.clone(), (u.id.clone(), u.user_type, status, u.role_id.clone(), u.last_login_time.clone()))
-        })
-        .collect()
+/// Each user's [`Shared`] fields, by email, from either side: `fields` picks them.
+fn by_email<T>(users: &[T], fields: impl Fn(&T) -> (String, Shared)) -> BTreeMap<String, Shared> {
+    users.iter().map(fields).collect()
 }
 
-/// Each user's [`Shared`] fields as backed up, by email.
+fn listed(users: &[User]) -> BTreeMap<String, Shared> {
+    by_email(users, |u| {
+        (
+            u.email.clone(),
+            (u.id.clone(), u.user_type, u.status.as_str().into(), u.role_id.clone(), u.last_login_time.clone()),
+        )
+    })
+}
+
 fn backed_up(users: &[AccountUser]) -> BTreeMap<String, Shared> {
-    users
-        .iter()
-        .map(|u| {
-            let status = u.status.as_str().to_string();
-            (u.email.clone(), (u.id.clone(), u.user_type, status, u.role_id.clone(), u.last_login_time.clone()))
-        })
-        .collect()
+    by_email(users, |u| {
+        (
+            u.email.clone(),
+            (u.id.clone(), u.user_type, u.status.as_str().into(), u.role_id.clone(), u.last_login_time.clone()),
+        )
+    })
 }
 
 #[tokio::test]
