@@ -9,7 +9,11 @@ CARGO  ?= cargo
 # so the AWS SDK crates are compiled once.
 CARGO_RELEASE := $(CARGO) build --release --locked --workspace --bins
 
-.PHONY: help setup chromium build demo test chaos lint fmt sim bench deploy
+# The synthesized stack: the local stack gives each function and each person's role
+# exactly the statements this template gives it.
+TEMPLATE := target/cdk.out/Offboard.template.json
+
+.PHONY: help setup chromium build synth demo test chaos lint fmt sim bench deploy
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -27,22 +31,27 @@ setup: $(VENV)/.installed chromium ## Install the local stack's tools (moto's se
 build: ## Build the release binaries (planner, executor, zoom-sim, demo)
 	$(CARGO_RELEASE)
 
-demo: setup build ## Run the pipeline once on the local stack and print a summary
+$(TEMPLATE): $(wildcard infra/lib/*.ts infra/bin/*.ts) infra/cdk.json infra/package-lock.json infra/synth.sh
+	bash infra/synth.sh $(CURDIR)/target/cdk.out
+
+synth: $(TEMPLATE) ## Synthesize the CDK stack into target/cdk.out (the local stack's IAM comes from it)
+
+demo: setup build synth ## Run the pipeline once on the local stack and print a summary
 	./target/release/demo --users 2000 --seed 42 --roster examples/roster.csv
 
-test: setup build ## Every test of the workspace, the end-to-end ones included
+test: setup build synth ## Every test of the workspace, the end-to-end ones included
 	$(CARGO) test --release --locked --workspace
 	bash tests/third-party-client/run.sh
 	bash infra/test.sh
 
-chaos: setup build ## 5,000 actions through Zoom faults and executor kills; ends with planned=N terminal=N applied_twice=0 lost=0 dlq=K
+chaos: setup build synth ## 5,000 actions through Zoom faults and executor kills; ends with planned=N terminal=N applied_twice=0 lost=0 dlq=K
 	./target/release/chaos --actions 5000 --kills 3
 
 lint: ## cargo fmt --check and clippy with warnings as errors
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
-bench: setup build ## Every benchmark in one run (under 20 min): PASS/MISS per target, bench/results.json, BENCHMARKS.md
+bench: setup build synth ## Every benchmark in one run (under 20 min): PASS/MISS per target, bench/results.json, BENCHMARKS.md
 	$(PYTHON) scripts/bench.py
 
 deploy: ## Build the arm64 Lambda zips and deploy the stack with CDK (needs AWS credentials)

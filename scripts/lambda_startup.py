@@ -126,6 +126,8 @@ def main() -> None:
             "AWS_LAMBDA_FUNCTION_VERSION": "1", "AWS_LAMBDA_LOG_GROUP_NAME": "bench", "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
             "ZOOM_ACCOUNT_ID_PARAM": names[0], "ZOOM_CLIENT_ID_PARAM": names[1], "ZOOM_CLIENT_SECRET_PARAM": names[2],
             "OFFBOARD_BUCKET": "offboard-bench", "OFFBOARD_QUEUE_URL": f"{endpoint}/123456789012/offboard-actions",
+            # Only named at start-up: the key is used when a plan is written or checked.
+            "OFFBOARD_PLAN_KEY_ID": "arn:aws:kms:us-east-1:123456789012:key/bench",
             "RUST_LOG": "warn",
         }
         figures = {}

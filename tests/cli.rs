@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use offboard_e2e::browser;
 use offboard_e2e::people::{email, meeting_host, quiet_members, roster, run_with_result};
-use offboard_e2e::{bin_dir, repo_root, LocalStack, StackOptions};
+use offboard_e2e::{bin_dir, repo_root, LocalStack, Principal, StackOptions};
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
@@ -398,13 +398,9 @@ async fn sweep_plans_then_applies_downgrades_of_long_inactive_licensed_users() {
 async fn bucket_commands_approve_a_held_run_follow_it_report_it_and_undo_it() {
     let stack = LocalStack::start(StackOptions { users: 200, seed: 31, ..StackOptions::default() }).await.unwrap();
     let state = scratch("bucket");
-    // The operator's machine reaches the stack as the functions do: credentials from SSM.
-    let env: Vec<(&str, String)> = stack
-        .function_env
-        .iter()
-        .filter(|(k, _)| k.starts_with("AWS_") || k.starts_with("ZOOM_") || *k == "OFFBOARD_BUCKET")
-        .cloned()
-        .collect();
+    // The operator's machine reaches the stack as an approver: the stack's OperatorRole,
+    // with the OperatorPolicy the docs tell an admin to grant, and nothing more.
+    let env: Vec<(&str, String)> = stack.env_of(Principal::Operator).unwrap();
     let users = stack.sim_users().await.unwrap();
     let listed: Vec<String> = quiet_members(&users).iter().take(20).map(|u| email(u)).collect();
     stack.upload("inbox/leavers.csv", roster(&listed)).await.unwrap();

@@ -8,7 +8,7 @@ use std::io::Read;
 use std::time::Duration;
 
 use offboard_e2e::people::{email, meeting_host, quiet_members};
-use offboard_e2e::{LocalStack, StackOptions};
+use offboard_e2e::{LocalStack, StackOptions, BUCKET};
 use serde_json::{json, Value};
 
 fn status_by_email(users: &[Value]) -> HashMap<String, String> {
@@ -101,7 +101,7 @@ async fn a_roster_in_s3_deactivates_exactly_the_listed_users_and_no_protected_on
     let plan = stack.get_json(&format!("runs/{run_id}/plan.json")).await.unwrap();
     assert_eq!(plan["email_column"], "E-mail");
     assert_eq!(plan["input_format"], "csv (,)");
-    assert_eq!(plan["source"], "s3://offboard-local/inbox/Q4 leavers+contractors.csv");
+    assert_eq!(plan["source"], format!("s3://{BUCKET}/inbox/Q4 leavers+contractors.csv"));
     let skipped: HashMap<String, String> = plan["skipped"]
         .as_array()
         .unwrap()

@@ -57,6 +57,13 @@ export interface OffboardConfig {
    */
   readonly ssmKmsKeyArn?: string;
 
+  /**
+   * IAM principals (role or user ARNs) besides the stack's own OperatorRole that may write
+   * approvals under `approvals/`: e.g. the role of an SSO permission set the approvers use.
+   * The bucket policy denies every other principal; attach OperatorPolicy to them too.
+   */
+  readonly approverPrincipalArns: string[];
+
   /** Email address subscribed to the run-summary and alarm topic (empty: no subscription). */
   readonly notificationEmail?: string;
 
@@ -105,6 +112,7 @@ export const DEFAULTS: OffboardConfig = {
   maxDestructiveActions: 25,
   maxDestructiveShare: 0.05,
   allowedDomains: [],
+  approverPrincipalArns: [],
   zoomAccountIdParam: '/offboard/zoom/account_id',
   zoomClientIdParam: '/offboard/zoom/client_id',
   zoomClientSecretParam: '/offboard/zoom/client_secret',
@@ -195,6 +203,18 @@ function list(key: string, value: unknown): string[] {
   return items.map((item) => str(key, item).toLowerCase()).filter((item) => item !== '');
 }
 
+/** IAM role or user ARNs, comma-separated or a list; case is kept (IAM names are case-sensitive). */
+function principalArns(key: string, value: unknown): string[] {
+  const items = Array.isArray(value) ? value : str(key, value).split(',');
+  const arns = items.map((item) => str(key, item)).filter((item) => item !== '');
+  for (const arn of arns) {
+    if (!/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@\-/]+$/.test(arn)) {
+      fail(key, `must list IAM role or user ARNs (arn:aws:iam::ACCOUNT:role/NAME), got ${JSON.stringify(arn)}`);
+    }
+  }
+  return arns;
+}
+
 /** Checks a full set of values and returns it normalized; throws ConfigError naming the bad key. */
 export function validateConfig(raw: Record<string, unknown>): OffboardConfig {
   const v = { ...DEFAULTS, ...raw } as Record<string, unknown>;
@@ -224,6 +244,7 @@ export function validateConfig(raw: Record<string, unknown>): OffboardConfig {
     maxDestructiveActions: integer('maxDestructiveActions', v.maxDestructiveActions, 0, 1_000_000),
     maxDestructiveShare: fraction('maxDestructiveShare', v.maxDestructiveShare),
     allowedDomains: list('allowedDomains', v.allowedDomains),
+    approverPrincipalArns: principalArns('approverPrincipalArns', v.approverPrincipalArns),
     zoomAccountIdParam: ssmName('zoomAccountIdParam', v.zoomAccountIdParam),
     zoomClientIdParam: ssmName('zoomClientIdParam', v.zoomClientIdParam),
     zoomClientSecretParam: ssmName('zoomClientSecretParam', v.zoomClientSecretParam),

@@ -32,6 +32,15 @@ import { OffboardConfig } from './config';
  */
 export const TRIGGER_PREFIXES = ['inbox/', 'hr/', 'approvals/', 'undo/'] as const;
 
+/** The policy object the planner reads over the deployment's settings. */
+export const POLICY_KEY = 'config/policy.json';
+
+/** What the executor writes: a run's claims and results, and at its end its summary and report. */
+export const EXECUTOR_WRITES = ['runs/*/claims/*', 'runs/*/results/*', 'runs/*/summary.json', 'runs/*/report.csv'] as const;
+
+/** What operators upload: rosters, approvals of held runs, undo requests. */
+export const OPERATOR_WRITES = ['inbox/', 'approvals/', 'undo/'] as const;
+
 export interface OffboardStackProps extends StackProps {
   readonly config: OffboardConfig;
 }
@@ -77,6 +86,18 @@ export class OffboardStack extends Stack {
         },
       }),
     );
+
+    // The planner's signature on every plan it writes: an HMAC key that only the planner may
+    // use to sign (GenerateMac) and both functions may use to check (VerifyMac). The executor
+    // acts only on messages of a plan whose signature verifies, so an object or a message
+    // written by anyone else with access to the bucket or the queue leads to no Zoom call.
+    const planKey = new kms.Key(this, 'PlanSigningKey', {
+      description: 'Offboard: signs the plans the planner writes (HMAC); the executor acts only on signed plans',
+      keySpec: kms.KeySpec.HMAC_256,
+      keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    skipCheckov(planKey, 'CKV_AWS_7', 'An HMAC KMS key cannot have automatic rotation (KMS rotates symmetric encryption keys only); it signs plans and encrypts nothing.');
 
     // ---------------------------------------------------------------- buckets
     const accessLogs = new s3.Bucket(this, 'AccessLogBucket', {
@@ -176,6 +197,7 @@ export class OffboardStack extends Stack {
       ZOOM_PLAN: c.zoomPlan,
       OFFBOARD_BUDGET_SHARE: String(c.budgetShare),
       OFFBOARD_EXECUTOR_CONCURRENCY: String(c.executorConcurrency),
+      OFFBOARD_PLAN_KEY_ID: planKey.keyArn,
       ...(c.zoomApiUrl ? { ZOOM_API_URL: c.zoomApiUrl } : {}),
       ...(c.zoomOauthUrl ? { ZOOM_OAUTH_URL: c.zoomOauthUrl } : {}),
     };
@@ -303,14 +325,25 @@ export class OffboardStack extends Stack {
     });
     skipCheckov(executor.fn, 'CKV_AWS_116', 'The executor is invoked synchronously by its SQS event source mapping, where a function DLQ never applies; it moves a failed action message to the action queue\'s dead-letter queue itself (with its reason), and SQS redrive (maxReceiveCount) is the backstop.');
 
-    // Planner: reads what starts a run and what it re-reads (held plans); writes backups and runs.
-    const plannerReads = [...TRIGGER_PREFIXES, 'runs/'];
-    const plannerWrites = ['backups/', 'runs/'];
+    // Planner: reads what starts a run, the policy, and what it re-reads (held plans, results
+    // to undo); writes backups and runs; keeps HR terminations not yet due under schedule/
+    // (read, rewritten and deleted by the sweep that takes them up).
+    const plannerReads = [...TRIGGER_PREFIXES, 'runs/', 'schedule/'];
+    const plannerWrites = ['backups/', 'runs/', 'schedule/'];
     planner.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'ReadTriggersAndRuns', actions: ['s3:GetObject'], resources: plannerReads.map(objects) }),
+      new iam.PolicyStatement({ sid: 'ReadTriggersRunsAndSchedule', actions: ['s3:GetObject'], resources: plannerReads.map(objects) }),
     );
     planner.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'WriteBackupsAndRuns', actions: ['s3:PutObject'], resources: plannerWrites.map(objects) }),
+      new iam.PolicyStatement({ sid: 'ReadThePolicy', actions: ['s3:GetObject'], resources: [`${bucketArn}/${POLICY_KEY}`] }),
+    );
+    planner.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'WriteBackupsRunsAndSchedule', actions: ['s3:PutObject'], resources: plannerWrites.map(objects) }),
+    );
+    planner.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'DeleteTakenUpSchedule', actions: ['s3:DeleteObject'], resources: [objects('schedule/')] }),
+    );
+    planner.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'SignAndCheckPlans', actions: ['kms:GenerateMac', 'kms:VerifyMac'], resources: [planKey.keyArn] }),
     );
     planner.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'SendActions', actions: ['sqs:SendMessage'], resources: [actions.queueArn] }),
@@ -323,9 +356,28 @@ export class OffboardStack extends Stack {
       );
     }
 
-    // Executor: reads plans and writes results under runs/ only.
+    // Only the planner signs, whatever other principals' IAM policies allow.
+    planKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyThePlannerSignsPlans',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:GenerateMac'],
+        resources: ['*'], // in a key policy, "*" is this key
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': planner.role.roleArn } },
+      }),
+    );
+
+    // Executor: reads a run's plan, claims and results; writes only claims, results and the
+    // run's summary and report: never a plan, an approval, the policy or a backup.
     executor.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'ReadAndWriteRuns', actions: ['s3:GetObject', 's3:PutObject'], resources: [objects('runs/')] }),
+      new iam.PolicyStatement({ sid: 'ReadRuns', actions: ['s3:GetObject'], resources: [objects('runs/')] }),
+    );
+    executor.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'WriteClaimsResultsAndSummaries', actions: ['s3:PutObject'], resources: EXECUTOR_WRITES.map((k) => `${bucketArn}/${k}`) }),
+    );
+    executor.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'CheckPlanSignatures', actions: ['kms:VerifyMac'], resources: [planKey.keyArn] }),
     );
     // Executor: dead-letters an action message itself, with its reason as message attributes.
     // sqs:SendMessage alone, not queue.grantSendMessages: that would add GetQueueAttributes and
@@ -335,11 +387,13 @@ export class OffboardStack extends Stack {
     executor.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'DeadLetterActions', actions: ['sqs:SendMessage'], resources: [actionsDlq.queueArn] }),
     );
-    acknowledge(
-      executor.role,
-      wildcardResourceFinding(this, objects('runs/')),
-      'Object keys under runs/ are created at run time (run ids, action ids); a key prefix can only be written as "runs/*". It is the only prefix the executor uses.',
-    );
+    for (const resource of [objects('runs/'), ...EXECUTOR_WRITES.map((k) => `${bucketArn}/${k}`)]) {
+      acknowledge(
+        executor.role,
+        wildcardResourceFinding(this, resource),
+        'Object keys under runs/ are created at run time (run ids, action ids); they can only be written with "*" for the run and the action. runs/ is the only prefix the executor uses.',
+      );
+    }
     executor.fn.addEventSource(
       new SqsEventSource(actions, {
         batchSize: c.batchSize,
@@ -347,6 +401,61 @@ export class OffboardStack extends Stack {
         reportBatchItemFailures: true,
       }),
     );
+
+    // ---------------------------------------------------------------- people's access
+    // What the docs tell an admin to grant, as managed policies (attach them to your own
+    // roles or permission sets) and as roles that carry them (assumable by this account's
+    // principals that are allowed sts:AssumeRole on them).
+    const stackKeyUse = new iam.PolicyStatement({ sid: 'UseTheStackKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [key.keyArn] });
+    const operatorPolicy = new iam.ManagedPolicy(this, 'OperatorPolicy', {
+      description: 'Offboard operators and approvers: upload rosters, approve held runs, ask for undos, read runs (offboard approve, status, undo, report)',
+      statements: [
+        new iam.PolicyStatement({ sid: 'UploadRostersApprovalsAndUndos', actions: ['s3:PutObject'], resources: OPERATOR_WRITES.map(objects) }),
+        new iam.PolicyStatement({ sid: 'ReadRunsAndApprovals', actions: ['s3:GetObject'], resources: ['runs/', 'approvals/'].map(objects) }),
+        new iam.PolicyStatement({ sid: 'ListDataBucket', actions: ['s3:ListBucket'], resources: [bucketArn] }),
+        stackKeyUse,
+      ],
+    });
+    const hrDropPolicy = new iam.ManagedPolicy(this, 'HrDropPolicy', {
+      description: 'The HR system: drop termination files under hr/, nothing else',
+      statements: [
+        new iam.PolicyStatement({ sid: 'DropTerminationFiles', actions: ['s3:PutObject'], resources: [objects('hr/')] }),
+        new iam.PolicyStatement({ sid: 'EncryptUploads', actions: ['kms:GenerateDataKey'], resources: [key.keyArn] }),
+      ],
+    });
+    for (const [policy, prefixes] of [[operatorPolicy, [...OPERATOR_WRITES, 'runs/', 'approvals/']], [hrDropPolicy, ['hr/']]] as const) {
+      for (const prefix of new Set(prefixes)) {
+        acknowledge(policy, wildcardResourceFinding(this, objects(prefix)), `Object keys under ${prefix} are named by people and run ids at run time; a key prefix can only be written as "${prefix}*".`);
+      }
+    }
+    const operatorRole = new iam.Role(this, 'OperatorRole', {
+      assumedBy: new iam.AccountRootPrincipal(),
+      description: 'Offboard operators and approvers (OperatorPolicy): the only principal besides approverPrincipalArns that may write approvals/',
+      managedPolicies: [operatorPolicy],
+    });
+    const hrDropRole = new iam.Role(this, 'HrDropRole', {
+      assumedBy: new iam.AccountRootPrincipal(),
+      description: 'The HR system (HrDropPolicy): drops termination files under hr/',
+      managedPolicies: [hrDropPolicy],
+    });
+
+    // Plans only the planner made: nobody but the function roles writes or deletes what
+    // they write, and nobody but the approvers writes an approval, whatever their own IAM
+    // policies allow. The executor checks the planner's signature besides (see PlanSigningKey).
+    const denyWritesExceptBy = (sid: string, prefixes: string[], principals: string[]) =>
+      bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid,
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+          resources: prefixes.map(objects),
+          conditions: { ArnNotEquals: { 'aws:PrincipalArn': principals } },
+        }),
+      );
+    denyWritesExceptBy('OnlyTheFunctionsWriteRuns', ['runs/'], [planner.role.roleArn, executor.role.roleArn]);
+    denyWritesExceptBy('OnlyThePlannerWritesBackupsAndSchedule', ['backups/', 'schedule/'], [planner.role.roleArn]);
+    denyWritesExceptBy('OnlyApproversWriteApprovals', ['approvals/'], [operatorRole.roleArn, ...c.approverPrincipalArns]);
 
     // S3 → planner, for each trigger prefix. The permission exists before the bucket's
     // notification configuration, which S3 validates against it.
@@ -434,6 +543,11 @@ export class OffboardStack extends Stack {
     new CfnOutput(this, 'ActionQueueUrl', { value: actions.queueUrl });
     new CfnOutput(this, 'ActionDeadLetterQueueUrl', { value: actionsDlq.queueUrl });
     new CfnOutput(this, 'NotificationTopicArn', { value: topic.topicArn });
+    new CfnOutput(this, 'OperatorRoleArn', { value: operatorRole.roleArn, description: 'Assume it to run offboard approve, status, undo and report (or attach OperatorPolicy to your own role and list it in approverPrincipalArns)' });
+    new CfnOutput(this, 'OperatorPolicyArn', { value: operatorPolicy.managedPolicyArn });
+    new CfnOutput(this, 'HrDropRoleArn', { value: hrDropRole.roleArn, description: 'The HR system assumes it to drop termination files under hr/' });
+    new CfnOutput(this, 'HrDropPolicyArn', { value: hrDropPolicy.managedPolicyArn });
+    new CfnOutput(this, 'PlanSigningKeyArn', { value: planKey.keyArn });
     new CfnOutput(this, 'PlannerFunctionName', { value: planner.fn.functionName });
     new CfnOutput(this, 'ExecutorFunctionName', { value: executor.fn.functionName });
   }

@@ -30,6 +30,7 @@ describe('config', () => {
       zoomClientIdParam: '/acme/zoom/id',
       zoomClientSecretParam: '/acme/zoom/secret',
       notificationEmail: 'it-ops@example.com',
+      approverPrincipalArns: 'arn:aws:iam::111122223333:role/Approvers, arn:aws:iam::111122223333:user/Ada',
     };
     const c = configFromContext((key) => context[key]);
     assert.equal(c.bucketNamePrefix, 'acme-offboard');
@@ -45,6 +46,7 @@ describe('config', () => {
     assert.equal(c.zoomAccountIdParam, '/acme/zoom/account');
     assert.equal(c.notificationEmail, 'it-ops@example.com');
     assert.equal(c.sweepInactiveDays, DEFAULTS.sweepInactiveDays);
+    assert.deepEqual(c.approverPrincipalArns, ['arn:aws:iam::111122223333:role/Approvers', 'arn:aws:iam::111122223333:user/Ada']);
   });
 
   const bad: [string, unknown][] = [
@@ -67,6 +69,8 @@ describe('config', () => {
     ['zoomApiUrl', 'http://api.zoom.us/v2'],
     ['executorTimeoutSeconds', 901],
     ['noSuchParameter', 'x'],
+    ['approverPrincipalArns', 'approvers'],
+    ['approverPrincipalArns', 'arn:aws:s3:::bucket'],
   ];
   for (const [key, value] of bad) {
     it(`refuses ${key}=${JSON.stringify(value)}, naming the key`, () => {

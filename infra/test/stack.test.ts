@@ -53,10 +53,15 @@ const custom = build({
   noncurrentVersionDays: 7,
   executorTimeoutSeconds: 120,
   executorMemoryMb: 512,
+  approverPrincipalArns: 'arn:aws:iam::111122223333:role/AWSReservedSSO_Approvers_0123',
   zoomApiUrl: 'https://zoom-sim.example.com/v2',
   zoomOauthUrl: 'https://zoom-sim.example.com/oauth/token',
 });
 const t = defaults.template;
+
+/** The stack's encryption key (the other key is the HMAC plan-signing key). */
+const stackKey = (template = t) => only(template, 'AWS::KMS::Key', 'the stack key', (r) => r.Properties.KeySpec === undefined);
+const planKey = (template = t) => only(template, 'AWS::KMS::Key', 'the plan-signing key', (r) => r.Properties.KeySpec === 'HMAC_256');
 
 const dataBucket = (template = t) =>
   only(template, 'AWS::S3::Bucket', 'the data bucket', (r) => r.Properties.NotificationConfiguration !== undefined);
@@ -140,7 +145,7 @@ describe('bucket', () => {
         ],
       },
     });
-    const [, key] = only(t, 'AWS::KMS::Key', 'the stack key', () => true);
+    const [, key] = stackKey(t);
     assert.equal(key.Properties.EnableKeyRotation, true);
   });
 
@@ -433,7 +438,7 @@ describe('notifications and alarms', () => {
   });
 
   it('CloudWatch may use the key, so alarms can publish to the encrypted topic', () => {
-    const [, key] = only(t, 'AWS::KMS::Key', 'the stack key', () => true);
+    const [, key] = stackKey(t);
     const statements: Statement[] = key.Properties.KeyPolicy.Statement;
     assert.ok(statements.some((s) => JSON.stringify(s.Principal ?? {}).includes('cloudwatch.amazonaws.com') && actions(s).includes('kms:GenerateDataKey')));
   });
@@ -452,8 +457,9 @@ describe('IAM, least privilege', () => {
       .flatMap((s) => actions(s).flatMap((a) => resourceList(s).map((r) => ({ action: a, resource: flat(r), statement: s }))));
 
   it('no AWS-managed policy and no inline admin: roles carry only the stack\'s own statements', () => {
+    const own = new Set(resources(t, 'AWS::IAM::ManagedPolicy').map(([id]) => id));
     for (const [, role] of resources(t, 'AWS::IAM::Role')) {
-      assert.equal(role.Properties.ManagedPolicyArns, undefined);
+      for (const arn of role.Properties.ManagedPolicyArns ?? []) assert.ok(own.has(arn.Ref), `only the stack's own managed policies (${flat(arn)})`);
     }
     for (const name of ['planner', 'executor'] as const) {
       for (const g of grants(t, name)) {
@@ -499,31 +505,103 @@ describe('IAM, least privilege', () => {
     }
   });
 
-  it('every other KMS grant is on the stack\'s own key', () => {
-    const [keyId] = only(t, 'AWS::KMS::Key', 'the stack key', () => true);
+  it('every other KMS grant is on the stack\'s own key, or is a signature on the plan-signing key', () => {
+    const [keyId] = stackKey(t);
+    const [planKeyId] = planKey(t);
     for (const name of ['planner', 'executor'] as const) {
       const other = grants(t, name).filter((g) => g.action.startsWith('kms:') && !g.statement.Condition?.StringEquals?.['kms:ViaService']);
-      assert.ok(other.length > 0);
-      for (const g of other) assert.equal(g.resource, `<${keyId}.Arn>`);
+      const onStackKey = other.filter((g) => g.resource === `<${keyId}.Arn>`);
+      assert.deepEqual([...new Set(onStackKey.map((g) => g.action))].sort(), ['kms:Decrypt', 'kms:GenerateDataKey']);
+      const signing = other.filter((g) => g.resource === `<${planKeyId}.Arn>`).map((g) => g.action).sort();
+      assert.deepEqual(signing, name === 'planner' ? ['kms:GenerateMac', 'kms:VerifyMac'] : ['kms:VerifyMac']);
+      assert.equal(other.length, onStackKey.length + signing.length, `${name}: no KMS grant on another key`);
     }
   });
 
-  it('S3: the planner reads inbox/, hr/, approvals/, undo/, runs/ and writes backups/, runs/; nothing else', () => {
+  it('plans are signed with an HMAC key that only the planner may sign with, whatever IAM allows others', () => {
+    const [planKeyId, key] = planKey(t);
+    assert.equal(key.Properties.KeyUsage, 'GENERATE_VERIFY_MAC');
+    for (const name of ['planner', 'executor'] as const) {
+      assert.deepEqual(fn(t, name)[1].Properties.Environment.Variables.OFFBOARD_PLAN_KEY_ID, { 'Fn::GetAtt': [planKeyId, 'Arn'] });
+    }
+    const plannerRole = fn(t, 'planner')[1].Properties.Role['Fn::GetAtt'][0];
+    const deny = (key.Properties.KeyPolicy.Statement as Statement[]).filter((s) => s.Effect === 'Deny');
+    assert.equal(deny.length, 1);
+    assert.deepEqual(actions(deny[0]), ['kms:GenerateMac']);
+    assert.deepEqual(deny[0].Principal, { AWS: '*' });
+    assert.deepEqual(deny[0].Condition, { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [plannerRole, 'Arn'] } } });
+  });
+
+  it('S3: the planner reads inbox/, hr/, approvals/, undo/, runs/, schedule/ and the policy; writes backups/, runs/, schedule/; deletes schedule/ only', () => {
     const s3 = grants(t, 'planner').filter((g) => g.action.startsWith('s3:'));
     const on = (action: string) => s3.filter((g) => g.action === action).map((g) => g.resource).sort();
-    assert.deepEqual(on('s3:GetObject'), ['approvals/', 'hr/', 'inbox/', 'runs/', 'undo/'].map(objectArn).sort());
-    assert.deepEqual(on('s3:PutObject'), ['backups/', 'runs/'].map(objectArn).sort());
+    assert.deepEqual(
+      on('s3:GetObject'),
+      [...['approvals/', 'hr/', 'inbox/', 'runs/', 'schedule/', 'undo/'].map(objectArn), `${bucketArn}/config/policy.json`].sort(),
+    );
+    assert.deepEqual(on('s3:PutObject'), ['backups/', 'runs/', 'schedule/'].map(objectArn).sort());
+    assert.deepEqual(on('s3:DeleteObject'), [objectArn('schedule/')]);
+    assert.deepEqual(on('s3:ListBucket'), [bucketArn]);
+    assert.deepEqual([...new Set(s3.map((g) => g.action))].sort(), ['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+  });
+
+  it('S3: the executor reads runs/ and writes only claims, results, summaries and reports', () => {
+    const s3 = grants(t, 'executor').filter((g) => g.action.startsWith('s3:'));
+    const on = (action: string) => s3.filter((g) => g.action === action).map((g) => g.resource).sort();
+    assert.deepEqual(on('s3:GetObject'), [objectArn('runs/')]);
+    assert.deepEqual(
+      on('s3:PutObject'),
+      ['runs/*/claims/*', 'runs/*/report.csv', 'runs/*/results/*', 'runs/*/summary.json'].map((k) => `${bucketArn}/${k}`),
+    );
     assert.deepEqual(on('s3:ListBucket'), [bucketArn]);
     assert.deepEqual([...new Set(s3.map((g) => g.action))].sort(), ['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
   });
 
-  it('S3: the executor reads and writes runs/ only', () => {
-    const s3 = grants(t, 'executor').filter((g) => g.action.startsWith('s3:'));
-    const on = (action: string) => s3.filter((g) => g.action === action).map((g) => g.resource).sort();
-    assert.deepEqual(on('s3:GetObject'), [objectArn('runs/')]);
-    assert.deepEqual(on('s3:PutObject'), [objectArn('runs/')]);
-    assert.deepEqual(on('s3:ListBucket'), [bucketArn]);
-    assert.deepEqual([...new Set(s3.map((g) => g.action))].sort(), ['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
+  /** The statements of the stack's managed policy whose description starts so. */
+  const managed = (template: typeof t, start: string) =>
+    only(template, 'AWS::IAM::ManagedPolicy', start, (r) => String(r.Properties.Description).startsWith(start))[1].Properties.PolicyDocument
+      .Statement as Statement[];
+  const allowed = (statements: Statement[], action: string) =>
+    statements.filter((s) => s.Effect === 'Allow' && actions(s).includes(action)).flatMap(resourceList).map(flat).sort();
+
+  it('operators: upload rosters, approvals and undos, read runs; never write runs/, backups/, hr/ or the policy', () => {
+    const statements = managed(t, 'Offboard operators');
+    assert.deepEqual(allowed(statements, 's3:PutObject'), ['approvals/', 'inbox/', 'undo/'].map(objectArn).sort());
+    assert.deepEqual(allowed(statements, 's3:GetObject'), ['approvals/', 'runs/'].map(objectArn).sort());
+    assert.deepEqual(allowed(statements, 's3:ListBucket'), [bucketArn]);
+    assert.ok(statements.every((s) => actions(s).every((a) => ['s3:PutObject', 's3:GetObject', 's3:ListBucket', 'kms:Decrypt', 'kms:GenerateDataKey'].includes(a))));
+  });
+
+  it('the HR system: drops files under hr/, nothing else', () => {
+    const statements = managed(t, 'The HR system');
+    assert.deepEqual(allowed(statements, 's3:PutObject'), [objectArn('hr/')]);
+    assert.deepEqual(statements.flatMap(actions).sort(), ['kms:GenerateDataKey', 's3:PutObject']);
+    const [roleId] = only(t, 'AWS::IAM::Role', 'the HR drop role', (r) => String(r.Properties.Description).startsWith('The HR system'));
+    assert.ok(roleId);
+  });
+
+  it('the bucket policy: only the functions write runs/, only the planner backups/ and schedule/, only approvers approvals/', () => {
+    for (const [template, extra] of [[t, []], [custom.template, ['arn:aws:iam::111122223333:role/AWSReservedSSO_Approvers_0123']]] as const) {
+      const policy = resources(template, 'AWS::S3::BucketPolicy').find(([, p]) => JSON.stringify(p.Properties.Bucket).includes(dataBucket(template)[0]))![1];
+      const denies = (policy.Properties.PolicyDocument.Statement as Statement[]).filter((s) => s.Effect === 'Deny' && s.Condition?.ArnNotEquals);
+      const role = (start: string) => {
+        const [id] = only(template, 'AWS::IAM::Role', start, (r) => String(r.Properties.Description ?? '').startsWith(start));
+        return `<${id}.Arn>`;
+      };
+      const byPrefix = Object.fromEntries(
+        // arn:...:s3:::<bucket>/<prefix>/* → <prefix>
+        denies.flatMap((s) => resourceList(s).map((r) => [flat(r).split('/').slice(-2, -1)[0], s])),
+      ) as Record<string, Statement>;
+      const who = (prefix: string) => [byPrefix[prefix].Condition!.ArnNotEquals['aws:PrincipalArn']].flat().map(flat).sort();
+      assert.deepEqual(who('runs'), [role('Offboard planner'), role('Offboard executor')].sort());
+      assert.deepEqual(who('backups'), [role('Offboard planner')]);
+      assert.deepEqual(who('schedule'), [role('Offboard planner')]);
+      assert.deepEqual(who('approvals'), [role('Offboard operators'), ...extra].sort());
+      for (const s of denies) {
+        assert.deepEqual(s.Principal, { AWS: '*' });
+        assert.deepEqual(actions(s).sort(), ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObject']);
+      }
+    }
   });
 
   it('SQS: the planner sends actions (and cannot consume); the executor consumes (and cannot send) and dead-letters', () => {
@@ -566,7 +644,7 @@ describe('IAM, least privilege', () => {
   });
 
   it('KMS: the executor may use the key of the DLQ it sends to and of the topic it publishes to', () => {
-    const [keyId, key] = only(t, 'AWS::KMS::Key', 'the stack key', () => true);
+    const [keyId, key] = stackKey(t);
     const [, queue] = actionQueue(t);
     const [, dlq] = deadLetterQueueOf(t, queue);
     const [, topic] = only(t, 'AWS::SNS::Topic', 'the topic', () => true);

@@ -2,7 +2,8 @@
 //! that uses them.
 //!
 //! - AWS: moto's server (S3 with event notifications to SQS, SQS with a DLQ, SSM, SNS
-//!   with a queue subscribed to the notification topic).
+//!   with a queue subscribed to the notification topic, KMS for the plan-signing key),
+//!   with IAM checked: every principal has the role the synthesized template gives it.
 //! - Zoom: `zoom-sim`, in-process.
 //! - Lambda: the release `planner` and `executor` binaries, each under its own
 //!   cargo-lambda Runtime API emulator.
@@ -21,5 +22,6 @@ mod stack;
 
 pub use process::{status_mb, Guard};
 pub use stack::{
-    bin_dir, repo_root, DrainStats, Kills, LocalStack, StackOptions, ACTION_QUEUE, BUCKET, MAX_RECEIVE_COUNT,
+    bin_dir, documented_scopes, repo_root, template_path, AccessKeys, DrainStats, Kills, LocalStack, Principal,
+    StackOptions, ACTION_QUEUE, BUCKET, MAX_RECEIVE_COUNT,
 };

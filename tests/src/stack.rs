@@ -1,4 +1,10 @@
 //! The stack itself: start, wire, route events, stop.
+//!
+//! IAM is checked as AWS checks it: once the resources exist, `tests/stack_iam.py` gives
+//! every principal (the planner and the executor, the operators, the HR system) the role
+//! the synthesized template gives it, and switches moto's IAM checks on. Each Lambda
+//! binary runs with its role's credentials, uploads go as the principal the docs say
+//! uploads them, and the event source mapping receives as the executor's role.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -19,7 +25,9 @@ use zoom_sim::{SimConfig, ZoomSim};
 
 use crate::process::{free_port, wait_for_port, Guard};
 
-pub const BUCKET: &str = "offboard-local";
+/// The bucket's name as the template computes it (`<prefix>-<account>-<region>`); the
+/// IAM setup checks that the two agree, so the roles' statements name this bucket.
+pub const BUCKET: &str = "offboard-123456789012-us-east-1";
 pub const ACTION_QUEUE: &str = "offboard-actions";
 const NOTIFICATION_QUEUE: &str = "offboard-s3-events";
 const DLQ: &str = "offboard-actions-dlq";
@@ -53,6 +61,16 @@ pub struct StackOptions {
     pub batch_size: Option<usize>,
     /// The executor's `OFFBOARD_BATCH_CONCURRENCY`; its default when `None`.
     pub batch_concurrency: Option<usize>,
+    /// The scopes the Zoom app is granted; the documented ones when `None`
+    /// ([`documented_scopes`]), as an admin following the README grants them.
+    pub scopes: Option<Vec<String>>,
+}
+
+/// The granular scopes the deploy guide tells an admin to grant: one per Zoom call the
+/// client makes (`offboard_zoom::ZoomCall`, the table in `infra/README.md` is generated
+/// from the same list and a test keeps the two equal).
+pub fn documented_scopes() -> Vec<String> {
+    offboard_zoom::ZoomCall::ALL.iter().map(|call| call.scope().to_string()).collect()
 }
 
 /// One Lambda function: its emulator and the release binary polling it.
@@ -86,16 +104,80 @@ pub struct Kills {
     pub during_invocations: Vec<usize>,
 }
 
+/// Who makes a request to the local stack's AWS, each with the IAM the template gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Principal {
+    /// The planner function's role.
+    Planner,
+    /// The executor function's role (also the event source mapping's).
+    Executor,
+    /// An operator or approver: the stack's OperatorRole (uploads, approvals, undos, and
+    /// the `offboard` bucket commands).
+    Operator,
+    /// The HR system: the stack's HrDropRole (files under `hr/` only).
+    Hr,
+    /// The test itself and AWS's own services: everything.
+    Harness,
+}
+
+impl Principal {
+    fn key(self) -> &'static str {
+        match self {
+            Principal::Planner => "planner",
+            Principal::Executor => "executor",
+            Principal::Operator => "operator",
+            Principal::Hr => "hr",
+            Principal::Harness => "harness",
+        }
+    }
+
+    /// Who uploads under `key`, as the docs tell an admin to grant it: rosters, approvals
+    /// and undos are the operators', HR files the HR system's, the rest (the policy) the
+    /// stack owner's.
+    pub fn uploading(key: &str) -> Principal {
+        if ["inbox/", "approvals/", "undo/"].iter().any(|p| key.starts_with(p)) {
+            Principal::Operator
+        } else if key.starts_with("hr/") {
+            Principal::Hr
+        } else {
+            Principal::Harness
+        }
+    }
+}
+
+/// One principal's access keys on the local stack.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct AccessKeys {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    #[serde(default)]
+    pub session_token: Option<String>,
+}
+
+/// What `tests/stack_iam.py` printed.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct IamSetup {
+    bucket: String,
+    plan_key_arn: String,
+    credentials: HashMap<String, AccessKeys>,
+    statements: HashMap<String, Value>,
+}
+
 pub struct LocalStack {
+    /// The harness's clients (it may do anything): for the test's own reads and setup.
     pub s3: aws_sdk_s3::Client,
     pub sqs: aws_sdk_sqs::Client,
     pub sim: ZoomSim,
     pub action_queue_url: String,
     pub dlq_url: String,
     pub topic_arn: String,
-    /// The environment the functions run with (AWS endpoint, SSM parameter names, bucket):
-    /// what an operator's `offboard` needs to reach this stack.
+    /// The environment the functions share (AWS endpoint, SSM parameter names, bucket),
+    /// without credentials: each function adds its role's.
     pub function_env: Vec<(&'static str, String)>,
+    endpoint: String,
+    iam: IamSetup,
+    /// The event source mapping's client: it receives and deletes as the executor's role.
+    executor_sqs: aws_sdk_sqs::Client,
     batch_size: usize,
     subscriber_queue_url: String,
     notification_queue_url: String,
@@ -147,21 +229,23 @@ impl LocalStack {
         wait_for_port(&mut moto, moto_port, Duration::from_secs(60))?;
         let endpoint = format!("http://127.0.0.1:{moto_port}");
 
-        let mut sim_config = SimConfig { users: options.users, seed: options.seed, ..SimConfig::default() };
+        let mut sim_config = SimConfig {
+            users: options.users,
+            seed: options.seed,
+            scopes: Some(options.scopes.clone().unwrap_or_else(documented_scopes)),
+            ..SimConfig::default()
+        };
         // A secret no other string in a run could contain by chance: the secrets test
         // looks for it in every log line and object.
         sim_config.app.client_secret = format!("sim-secret-{:016x}", options.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
         let app = sim_config.app.clone();
         let sim = ZoomSim::start(sim_config, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
 
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(&endpoint)
-            .region(aws_config::Region::new(REGION))
-            .credentials_provider(aws_sdk_s3::config::Credentials::new("test", "test", None, None, "local"))
-            .load()
-            .await;
-        let s3 =
-            aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
+        // Set-up runs before IAM checks are on, with any credentials.
+        let bootstrap =
+            AccessKeys { access_key_id: "test".into(), secret_access_key: "test".into(), session_token: None };
+        let config = aws_config_for(&endpoint, &bootstrap).await;
+        let s3 = s3_client(&config);
         let sqs = aws_sdk_sqs::Client::new(&config);
         let ssm = aws_sdk_ssm::Client::new(&config);
         let sns = aws_sdk_sns::Client::new(&config);
@@ -245,11 +329,16 @@ impl LocalStack {
                 .with_context(|| format!("creating SSM parameter {name}"))?;
         }
 
+        // Every principal's role from the template; IAM checks on from here.
+        let iam = set_up_iam(&endpoint, &action_queue_url, &dlq_url, &topic_arn, &logs)?;
+        let harness = aws_config_for(&endpoint, iam.keys(Principal::Harness)?).await;
+        let (s3, sqs) = (s3_client(&harness), aws_sdk_sqs::Client::new(&harness));
+        let executor_sqs = aws_sdk_sqs::Client::new(&aws_config_for(&endpoint, iam.keys(Principal::Executor)?).await);
+
         let env: Vec<(&'static str, String)> = vec![
             ("AWS_ENDPOINT_URL", endpoint.clone()),
-            ("AWS_ACCESS_KEY_ID", "test".into()),
-            ("AWS_SECRET_ACCESS_KEY", "test".into()),
             ("AWS_REGION", REGION.into()),
+            ("OFFBOARD_PLAN_KEY_ID", iam.plan_key_arn.clone()),
             ("ZOOM_API_URL", sim.api_url()),
             ("ZOOM_OAUTH_URL", sim.oauth_url()),
             ("ZOOM_ACCOUNT_ID_PARAM", PARAM_ACCOUNT_ID.into()),
@@ -268,8 +357,11 @@ impl LocalStack {
         if let Some(concurrency) = options.batch_concurrency {
             env.push(("OFFBOARD_BATCH_CONCURRENCY", concurrency.to_string()));
         }
-        let planner = start_function("planner", &env, &logs, Duration::from_secs(900))?;
-        let executor = start_function("executor", &env, &logs, EXECUTOR_TIMEOUT)?;
+        let with_keys = |principal| -> anyhow::Result<Vec<(&'static str, String)>> {
+            Ok(env.iter().cloned().chain(iam.keys(principal)?.env()).collect())
+        };
+        let planner = start_function("planner", &with_keys(Principal::Planner)?, &logs, Duration::from_secs(900))?;
+        let executor = start_function("executor", &with_keys(Principal::Executor)?, &logs, EXECUTOR_TIMEOUT)?;
 
         Ok(LocalStack {
             s3,
@@ -279,6 +371,9 @@ impl LocalStack {
             dlq_url,
             topic_arn,
             function_env: env.clone(),
+            endpoint,
+            iam,
+            executor_sqs,
             batch_size: options.batch_size.unwrap_or(10).max(1),
             subscriber_queue_url,
             notification_queue_url,
@@ -291,9 +386,15 @@ impl LocalStack {
         })
     }
 
-    /// Uploads an object to the bucket, as an admin would.
+    /// Uploads an object to the bucket as the principal that would ([`Principal::uploading`]).
     pub async fn upload(&self, key: &str, body: Vec<u8>) -> anyhow::Result<()> {
-        self.s3
+        self.upload_as(Principal::uploading(key), key, body).await
+    }
+
+    /// Uploads an object to the bucket as `principal`; IAM may refuse it.
+    pub async fn upload_as(&self, principal: Principal, key: &str, body: Vec<u8>) -> anyhow::Result<()> {
+        self.s3_as(principal)
+            .await?
             .put_object()
             .bucket(BUCKET)
             .key(key)
@@ -302,6 +403,40 @@ impl LocalStack {
             .await
             .with_context(|| format!("uploading {key}"))?;
         Ok(())
+    }
+
+    /// Kills both function processes and starts them again, as Lambda starts a new
+    /// container: they read their credentials and fetch a new Zoom token.
+    pub fn restart_functions(&self) -> anyhow::Result<()> {
+        self.planner.restart()?;
+        self.executor.restart()
+    }
+
+    /// An S3 client signed as `principal`.
+    pub async fn s3_as(&self, principal: Principal) -> anyhow::Result<aws_sdk_s3::Client> {
+        Ok(s3_client(&aws_config_for(&self.endpoint, self.iam.keys(principal)?).await))
+    }
+
+    /// An SQS client signed as `principal`.
+    pub async fn sqs_as(&self, principal: Principal) -> anyhow::Result<aws_sdk_sqs::Client> {
+        Ok(aws_sdk_sqs::Client::new(&aws_config_for(&self.endpoint, self.iam.keys(principal)?).await))
+    }
+
+    /// What a program acting as `principal` needs to reach this stack's AWS: the endpoint,
+    /// the region, its keys and the bucket (an operator's `offboard`, say).
+    pub fn env_of(&self, principal: Principal) -> anyhow::Result<Vec<(&'static str, String)>> {
+        let mut env = vec![
+            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
+            ("AWS_REGION", REGION.to_string()),
+            ("OFFBOARD_BUCKET", BUCKET.to_string()),
+        ];
+        env.extend(self.iam.keys(principal)?.env());
+        Ok(env)
+    }
+
+    /// The statements the principal's role was given, resolved from the template.
+    pub fn role_statements(&self, principal: Principal) -> Option<&Value> {
+        self.iam.statements.get(principal.key())
     }
 
     pub async fn get_object(&self, key: &str) -> anyhow::Result<Vec<u8>> {
@@ -434,7 +569,7 @@ impl LocalStack {
                 .collect::<Result<_, _>>()?;
             // SQS deletes at most 10 a call.
             for chunk in done.chunks(10) {
-                self.sqs
+                self.executor_sqs
                     .delete_message_batch()
                     .queue_url(&self.action_queue_url)
                     .set_entries(Some(chunk.to_vec()))
@@ -451,7 +586,7 @@ impl LocalStack {
         loop {
             let wanted = (self.batch_size - batch.len()).min(10) as i32;
             let received = self
-                .sqs
+                .executor_sqs
                 .receive_message()
                 .queue_url(&self.action_queue_url)
                 .max_number_of_messages(wanted)
@@ -605,6 +740,97 @@ impl LocalStack {
             self.http.get(format!("{}/_sim/operations", self.sim.base_url())).send().await?.json().await?;
         Ok(body["operations"].as_array().cloned().unwrap_or_default())
     }
+}
+
+impl IamSetup {
+    fn keys(&self, principal: Principal) -> anyhow::Result<&AccessKeys> {
+        self.credentials.get(principal.key()).with_context(|| format!("no credentials for {principal:?}"))
+    }
+}
+
+impl AccessKeys {
+    /// The variables the AWS SDKs read these keys from.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        let mut env = vec![
+            ("AWS_ACCESS_KEY_ID", self.access_key_id.clone()),
+            ("AWS_SECRET_ACCESS_KEY", self.secret_access_key.clone()),
+        ];
+        if let Some(token) = &self.session_token {
+            env.push(("AWS_SESSION_TOKEN", token.clone()));
+        }
+        env
+    }
+}
+
+/// The synthesized template the roles come from: `OFFBOARD_TEMPLATE`, else the one
+/// `make synth` writes.
+pub fn template_path() -> anyhow::Result<PathBuf> {
+    let path = std::env::var_os("OFFBOARD_TEMPLATE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target").join("cdk.out").join("Offboard.template.json"));
+    if !path.exists() {
+        bail!(
+            "{} is missing: run `make synth` (the local stack's IAM comes from the synthesized template)",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+/// Runs `tests/stack_iam.py`: the template's roles in moto, then IAM checks on.
+fn set_up_iam(
+    endpoint: &str,
+    action_queue_url: &str,
+    dlq_url: &str,
+    topic_arn: &str,
+    logs: &Path,
+) -> anyhow::Result<IamSetup> {
+    let locals = json!({
+        "account": ACCOUNT,
+        "region": REGION,
+        "action_queue": { "url": action_queue_url, "arn": queue_arn(ACTION_QUEUE) },
+        "dlq": { "url": dlq_url, "arn": queue_arn(DLQ) },
+        "topic_arn": topic_arn,
+    });
+    let output = Command::new(venv_bin("python3")?)
+        .arg(repo_root().join("tests").join("stack_iam.py"))
+        .arg(endpoint)
+        .arg(template_path()?)
+        .arg(locals.to_string())
+        .output()
+        .context("running tests/stack_iam.py")?;
+    if !output.status.success() {
+        bail!("tests/stack_iam.py failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let setup: IamSetup = serde_json::from_slice(&output.stdout).context("reading what tests/stack_iam.py printed")?;
+    if setup.bucket != BUCKET {
+        bail!(
+            "the template's bucket is {}, the local stack's {BUCKET}: the roles would name another bucket",
+            setup.bucket
+        );
+    }
+    std::fs::write(logs.join("iam-statements.json"), serde_json::to_vec_pretty(&setup.statements)?)?;
+    Ok(setup)
+}
+
+async fn aws_config_for(endpoint: &str, keys: &AccessKeys) -> aws_config::SdkConfig {
+    let credentials = aws_sdk_s3::config::Credentials::new(
+        &keys.access_key_id,
+        &keys.secret_access_key,
+        keys.session_token.clone(),
+        None,
+        "local",
+    );
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new(REGION))
+        .credentials_provider(credentials)
+        .load()
+        .await
+}
+
+fn s3_client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(config).force_path_style(true).build())
 }
 
 fn queue_arn(name: &str) -> String {

@@ -51,27 +51,43 @@ impl ZoomArgs {
     }
 
     async fn credentials(&self) -> Result<Credentials, Exit> {
+        match self.credential_source() {
+            CredentialSource::Environment(credentials) => Ok(credentials),
+            CredentialSource::Ssm(names) => {
+                let aws = AwsClients::from_env().await;
+                Ok(load_credentials(&aws.ssm, &names).await?)
+            }
+            CredentialSource::None => Err(Exit::failure(INPUT, NO_CREDENTIALS)),
+        }
+    }
+
+    /// Where the Zoom credentials come from, before any of them is read: `ZOOM_ACCOUNT_ID`,
+    /// `ZOOM_CLIENT_ID` and `ZOOM_CLIENT_SECRET` when all three are set, else the SSM
+    /// parameters named. `offboard doctor` reports the two sources as separate checks.
+    pub fn credential_source(&self) -> CredentialSource {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         if let (Some(account_id), Some(client_id), Some(client_secret)) =
             (env("ZOOM_ACCOUNT_ID"), env("ZOOM_CLIENT_ID"), env("ZOOM_CLIENT_SECRET"))
         {
-            return Ok(Credentials { account_id, client_id, client_secret });
+            return CredentialSource::Environment(Credentials { account_id, client_id, client_secret });
         }
         match (&self.account_id_param, &self.client_id_param, &self.client_secret_param) {
-            (Some(account_id), Some(client_id), Some(client_secret)) => {
-                let aws = AwsClients::from_env().await;
-                let names = SecretNames {
-                    account_id: account_id.clone(),
-                    client_id: client_id.clone(),
-                    client_secret: client_secret.clone(),
-                };
-                Ok(load_credentials(&aws.ssm, &names).await?)
-            }
-            _ => Err(Exit::failure(
-                INPUT,
-                "no Zoom credentials: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET, \
-                 or name SSM parameters with --account-id-param, --client-id-param and --client-secret-param",
-            )),
+            (Some(account_id), Some(client_id), Some(client_secret)) => CredentialSource::Ssm(SecretNames {
+                account_id: account_id.clone(),
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+            }),
+            _ => CredentialSource::None,
         }
     }
 }
+
+/// See [`ZoomArgs::credential_source`].
+pub enum CredentialSource {
+    Environment(Credentials),
+    Ssm(SecretNames),
+    None,
+}
+
+pub const NO_CREDENTIALS: &str = "no Zoom credentials: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET, \
+     or name SSM parameters with --account-id-param, --client-id-param and --client-secret-param";

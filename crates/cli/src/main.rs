@@ -1,8 +1,9 @@
 //! `offboard`: the operator's CLI. A dry run against the real account, a backup on the
 //! laptop, a local apply for accounts without the AWS stack (resumable, Ctrl-C safe), a
-//! rehearsal on a simulator loaded from a backup, and the AWS stack's approvals, status,
-//! undo and report. The same core and Zoom client as the Lambdas: a plan made here is
-//! the plan the pipeline would make.
+//! rehearsal on a simulator loaded from a backup, the AWS stack's approvals, status,
+//! undo and report, and a check of the whole set-up before the first run (`doctor`). The
+//! same core and Zoom client as the Lambdas: a plan made here is the plan the pipeline
+//! would make.
 //!
 //! This file is the thin main: arguments, dispatch, exit codes.
 
@@ -10,6 +11,7 @@ mod apply;
 mod backup;
 mod bucket;
 mod connect;
+mod doctor;
 mod exit;
 mod local;
 mod output;
@@ -32,6 +34,33 @@ Exit codes:
   3  held for approval: the plan exceeds the guardrails; nothing changed
   4  some actions failed or were refused by Zoom (see the report)
   130 interrupted by Ctrl-C after the calls in flight; resume with `offboard apply --resume RUN`";
+
+const DOCTOR_HELP: &str = "\
+Checks, one line each (`check` in the JSON), with a fix for each that fails:
+  zoom_credentials        Zoom issues a token for the app's credentials (ZOOM_ACCOUNT_ID,
+                          ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET, or the SSM parameters)
+  ssm_parameters          only when the credentials come from SSM: the parameters are readable
+  zoom_scopes             every scope a run under the policy (--policy, else the defaults) needs:
+                          one failed line per missing scope, naming the call that needs it; a
+                          warning per scope only an HR file naming its own action would need
+  rate_plan               the plan Zoom's X-RateLimit-Limit reveals against --plan; a warning
+                          \"not revealed by Zoom\" when the answer does not tell
+  bucket_list_runs, bucket_read_runs, bucket_write_approvals, bucket_write_undo,
+  bucket_write_inbox      only with --bucket: s3:ListBucket, s3:GetObject under runs/, and
+                          s3:PutObject under approvals/, undo/ and inbox/ (puts whose If-Match
+                          matches no object: S3 authorizes them, then writes nothing)
+A check that an earlier failure kept from being made fails, \"not checked\". Secrets and tokens
+are never printed.
+
+--format json prints one object:
+  {\"ok\": bool, \"checks\": [{\"check\": \"...\", \"status\": \"ok\"|\"failed\"|\"warning\",
+                           \"detail\": \"...\", \"fix\": \"...\"|null}]}
+\"ok\" is true when no check failed (warnings allowed).
+
+Exit codes:
+  0  every check holds (warnings allowed)
+  1  a check failed (see its fix)
+  2  usage or input error (a bad --policy file, --budget-share)";
 
 #[derive(Debug, Parser)]
 #[command(name = "offboard", version, about = "Take departing people out of Zoom: plan, back up, apply, undo.")]
@@ -88,6 +117,14 @@ pub enum Format {
     Table,
     Json,
     Csv,
+}
+
+/// `offboard doctor`'s output: the checklist, or the same as JSON.
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum DoctorFormat {
+    #[default]
+    Table,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -177,6 +214,17 @@ enum Command {
         #[arg(long)]
         hr: bool,
     },
+    /// Check the set-up before the first run: the Zoom app's credentials and scopes, the
+    /// rate plan and, with --bucket, what an operator needs of the stack's bucket. Changes
+    /// nothing, in Zoom or in the bucket.
+    #[command(after_help = DOCTOR_HELP)]
+    Doctor {
+        /// Also check the stack's bucket with the AWS credentials of the environment.
+        #[arg(long, env = "OFFBOARD_BUCKET")]
+        bucket: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: DoctorFormat,
+    },
     /// A run's report: one self-contained HTML page.
     #[command(after_help = EXIT_CODES)]
     Report {
@@ -256,6 +304,7 @@ async fn run(cli: Cli) -> Result<Exit, Exit> {
             None => apply::undo_local_command(zoom, &run, confirm).await,
         },
         Command::Rehearse { backup, roster, hr } => rehearse::rehearse_command(zoom, &backup, &roster, hr).await,
+        Command::Doctor { bucket, format } => doctor::doctor_command(zoom, bucket.as_deref(), format).await,
         Command::Report { run, html, bucket } => report::report_command(zoom, &run, &html, bucket.as_deref()).await,
     }
 }

@@ -6,6 +6,7 @@ pub struct AwsClients {
     pub sqs: aws_sdk_sqs::Client,
     pub ssm: aws_sdk_ssm::Client,
     pub sns: aws_sdk_sns::Client,
+    pub kms: aws_sdk_kms::Client,
 }
 
 impl AwsClients {
@@ -18,6 +19,7 @@ impl AwsClients {
             sqs: aws_sdk_sqs::Client::new(&config),
             ssm: aws_sdk_ssm::Client::new(&config),
             sns: aws_sdk_sns::Client::new(&config),
+            kms: aws_sdk_kms::Client::new(&config),
         }
     }
 }

@@ -12,6 +12,8 @@ pub enum PipelineError {
     Sqs { operation: &'static str, detail: String },
     #[error("SNS {operation}: {detail}")]
     Sns { operation: &'static str, detail: String },
+    #[error("KMS {operation}: {detail}")]
+    Kms { operation: &'static str, detail: String },
     #[error("SSM: {0}")]
     Ssm(String),
     #[error(transparent)]

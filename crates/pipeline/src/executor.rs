@@ -13,7 +13,7 @@ use offboard_core::{
     Action, ActionKind, ActionMessage, ActionResult, DeleteMode, Findings, MeetingsRule, Outcome, RecordingsRule,
     MESSAGE_SCHEMA_VERSION,
 };
-use offboard_zoom::{DeleteAction, DeleteOptions, ErrorKind, ZoomClient, ZoomError};
+use offboard_zoom::{DeleteAction, DeleteOptions, ErrorKind, ZoomCall, ZoomClient, ZoomError};
 use tracing::Instrument;
 
 use crate::clock;
@@ -22,6 +22,7 @@ use crate::error::PipelineError;
 use crate::keys;
 use crate::ledger::{ClaimOutcome, Ledger};
 use crate::notify::Notifier;
+use crate::signing::SignedPlans;
 use crate::store::PutOnce;
 
 /// What became of one message.
@@ -58,6 +59,8 @@ pub struct Executor {
     pub ledger: Ledger,
     /// Where the end of a run is announced; `None` records the summary only.
     pub notifier: Option<Notifier>,
+    /// The plans the planner signed: a message is acted on only if its action is one.
+    pub plans: SignedPlans,
 }
 
 impl Executor {
@@ -71,6 +74,25 @@ impl Executor {
             return Execution::Unreadable {
                 reason: format!("schema version {} is not {MESSAGE_SCHEMA_VERSION}", message.schema_version),
             };
+        }
+        // Only what the planner signed is acted on: a message anyone else sent, or one
+        // whose action differs from the plan's, goes to the DLQ without a Zoom call.
+        match self.plans.planned_action(&message.run_id, &message.action.action_id).await {
+            Ok(Ok(planned)) if planned == message.action => {}
+            Ok(Ok(_)) => {
+                return Execution::Unreadable {
+                    reason: format!(
+                        "action {} of run {} differs from the action the planner signed; not acted on",
+                        message.action.action_id, message.run_id
+                    ),
+                }
+            }
+            Ok(Err(why)) => return Execution::Unreadable { reason: format!("not acted on: {why}") },
+            Err(error) => {
+                let reason = format!("the run's signed plan could not be read: {error}");
+                tracing::warn!(run_id = %message.run_id, %reason, "not finished; the message will be redelivered");
+                return Execution::Retry { message: Box::new(message), reason };
+            }
         }
         let span = tracing::info_span!(
             "execute",
@@ -188,6 +210,31 @@ impl Executor {
     }
 }
 
+/// Every Zoom call [`perform`] may make for the action (a check can turn a deactivation
+/// or a delete into a downgrade): the scopes the Zoom app must hold before it acts.
+pub fn calls_of(action: &Action) -> Vec<ZoomCall> {
+    let mut calls = Vec::new();
+    if action.checks.upcoming_meetings != MeetingsRule::Ignore {
+        calls.push(ZoomCall::ListUpcomingMeetings);
+        if action.checks.upcoming_meetings == MeetingsRule::Downgrade {
+            calls.push(ZoomCall::UpdateUser);
+        }
+    }
+    if action.kind == ActionKind::Delete && action.checks.cloud_recordings == RecordingsRule::KeepAsBasic {
+        calls.extend([ZoomCall::ListUserRecordings, ZoomCall::UpdateUser]);
+    }
+    if action.revoke_sso_first && matches!(action.kind, ActionKind::Deactivate | ActionKind::Delete) {
+        calls.push(ZoomCall::RevokeSsoToken);
+    }
+    calls.extend(match action.kind {
+        ActionKind::Deactivate => &[ZoomCall::UpdateStatus][..],
+        ActionKind::Downgrade => &[ZoomCall::UpdateUser],
+        ActionKind::Restore => &[ZoomCall::UpdateStatus, ZoomCall::UpdateUser],
+        ActionKind::Delete => &[ZoomCall::DeleteUser],
+    });
+    calls
+}
+
 /// Makes the checks the action carries, then the change. `Ok(Some(outcome))` when a
 /// check said not to act (a `Skipped` outcome). `findings` and `performed` say what was
 /// found and done, even when a later call fails. Cloud recordings are counted over the
@@ -199,6 +246,9 @@ pub async fn perform(
     findings: &mut Findings,
     performed: &mut Option<ActionKind>,
 ) -> Result<Option<Outcome>, ZoomError> {
+    // Every scope first: a missing one stops the action before any change (a revoked SSO
+    // token and then a refused deactivation would be half an offboarding).
+    zoom.check_scopes(&calls_of(action)).await?;
     let user = action.user_id.as_str();
     let licensed = action.before.user_type == 2;
     let skip = |code: &str, reason: String| Ok(Some(Outcome::Skipped { code: code.to_string(), reason }));

@@ -24,9 +24,11 @@ pub mod keys;
 pub mod ledger;
 pub mod notify;
 pub mod planner;
+pub mod preflight;
 pub mod queue;
 pub mod secrets;
 pub mod settings;
+pub mod signing;
 pub mod store;
 
 pub use error::PipelineError;

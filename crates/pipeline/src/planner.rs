@@ -21,7 +21,7 @@ use offboard_core::{
     backup_csv, backup_jsonl, decide, parse_policy_over, Account, AccountUser, ActionKind, ActionMessage, ActionResult,
     Decision, InputError, Plan, PlanSource, Policy, PolicyError, Request, Termination, UserState,
 };
-use offboard_zoom::ZoomClient;
+use offboard_zoom::{ErrorKind, ZoomCall, ZoomClient, ZoomError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -34,6 +34,7 @@ use crate::input::{read_hr, read_roster, ReadInput};
 use crate::keys;
 use crate::notify::Notifier;
 use crate::queue::ActionQueue;
+use crate::signing::{read_signed_plan, write_signed_plan, PlanSigner};
 use crate::store::{ObjectInfo, PutOnce, Store};
 
 /// Rosters are read from under this prefix.
@@ -45,6 +46,10 @@ pub const APPROVALS_PREFIX: &str = "approvals/";
 /// Undo requests: `undo/<run>.json`.
 pub const UNDO_PREFIX: &str = keys::UNDO_PREFIX;
 pub const PLAN_SCHEMA_VERSION: u32 = 2;
+
+/// What the planner itself asks Zoom for every run: the users, the role names, the Zoom
+/// Rooms (a plan is never made without knowing which users are rooms or admins).
+pub const PLANNER_CALLS: [ZoomCall; 3] = [ZoomCall::ListUsers, ZoomCall::ListRoles, ZoomCall::ListZoomRooms];
 
 /// What the planner did with one event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -136,6 +141,8 @@ pub struct Planner {
     pub base_policy: Policy,
     /// Where a run that sends no action is announced as finished.
     pub notifier: Option<Notifier>,
+    /// Signs the plans it writes; checks a plan it finds written before sending it.
+    pub signer: PlanSigner,
 }
 
 impl Planner {
@@ -190,7 +197,7 @@ impl Planner {
         let plan_key = keys::plan_key(&run_id);
         if store.exists(&plan_key).await? {
             tracing::info!("plan already written by an earlier delivery");
-            return self.resume(store, store.get_json(&plan_key).await?, None).await;
+            return self.resume_written(store, &run_id).await;
         }
         let source = match &input {
             Input::Roster { key } | Input::Hr { key } | Input::Undo { key, .. } => {
@@ -232,7 +239,21 @@ impl Planner {
             Err(error) => return rejected(error.to_string(), error.kind()).await,
         };
 
-        let account = self.snapshot().await?;
+        if let Some(missing) = self.missing_scopes(&PLANNER_CALLS).await? {
+            return rejected(missing, "missing_scope").await;
+        }
+        let account = match self.snapshot().await {
+            Ok(account) => account,
+            // Zoom refused a read for good (a Dashboard the plan does not include, say):
+            // no plan without the whole account; say why instead of retrying for ever.
+            Err(PipelineError::Zoom(error))
+                if !matches!(error.kind(), ErrorKind::Transient | ErrorKind::Throttled | ErrorKind::InProgress) =>
+            {
+                let reason = format!("reading the account from Zoom failed, so nothing was planned: {error}");
+                return rejected(reason, "account_unreadable").await;
+            }
+            Err(error) => return Err(error),
+        };
         let mut schedule = Vec::new();
         if let Input::Sweep(_) = &input {
             read.requests = inactive_users(&account, &policy.sweep, now);
@@ -257,6 +278,9 @@ impl Planner {
                 calls_per_second,
             }),
         };
+        if let Some(missing) = self.missing_scopes(&actions_calls(&body.actions)).await? {
+            return rejected(format!("{missing}; nothing was planned or sent"), "missing_scope").await;
+        }
         let plan = Plan {
             schema_version: PLAN_SCHEMA_VERSION,
             run_id: run_id.clone(),
@@ -273,9 +297,9 @@ impl Planner {
             email_column: read.email_column,
             body,
         };
-        if store.put_json_once(&plan_key, &plan).await? == PutOnce::AlreadyExists {
+        if write_signed_plan(store, &self.signer, &plan).await? == PutOnce::AlreadyExists {
             tracing::info!("a concurrent delivery wrote the plan first");
-            return self.resume(store, store.get_json(&plan_key).await?, None).await;
+            return self.resume_written(store, &run_id).await;
         }
         store.put(&keys::plan_csv_key(&run_id), plan_csv(&plan), "text/csv").await?;
         store.put(&keys::plan_summary_key(&run_id), plan_summary(&plan).into_bytes(), "text/plain").await?;
@@ -285,6 +309,18 @@ impl Planner {
         }
         self.consume_schedule(store, &schedule, now).await?;
         self.resume(store, plan, None).await
+    }
+
+    /// Sends the run's written plan, if the planner signed it; a plan anyone else wrote
+    /// is refused (`error.json`) and nothing is sent.
+    async fn resume_written(&self, store: &Store, run_id: &str) -> Result<PlanReport, PipelineError> {
+        match read_signed_plan(store, &self.signer, run_id).await? {
+            Ok(plan) => self.resume(store, plan, None).await,
+            Err(reason) => {
+                let source = keys::plan_key(run_id);
+                reject(store, run_id, &source, format!("{reason}; nothing sent"), "plan_not_signed").await
+            }
+        }
     }
 
     /// Sends a written plan's actions unless they were sent already or the plan is held
@@ -311,6 +347,12 @@ impl Planner {
                 threshold: hold.threshold,
                 reason,
             });
+        }
+        // The scopes again: the app may have changed since the plan was written (a held plan
+        // approved days later). Nothing is sent until they are all there.
+        if let Some(missing) = self.missing_scopes(&actions_calls(&plan.body.actions)).await? {
+            let reason = format!("{missing}; nothing sent (grant it, then approve the run again to send it)");
+            return self.refuse_approval(store, &run_id, reason, &[]).await;
         }
         let messages: Vec<ActionMessage> =
             plan.body.actions.iter().map(|a| ActionMessage::new(&plan.run_id, a.clone())).collect();
@@ -348,13 +390,15 @@ impl Planner {
 
     /// An approval arrived: send the held plan, unless the account has changed under it.
     async fn approve(&self, store: &Store, run_id: &str, approval_key: &str) -> Result<PlanReport, PipelineError> {
-        let Some(plan_bytes) = store.get_optional(&keys::plan_key(run_id)).await? else {
+        if !store.exists(&keys::plan_key(run_id)).await? {
             let reason = format!("no plan for run {run_id}: nothing to approve");
             tracing::warn!(%reason, "approval refused");
             return Ok(PlanReport::ApprovalRefused { run_id: run_id.to_string(), reason });
+        }
+        let plan: Plan = match read_signed_plan(store, &self.signer, run_id).await? {
+            Ok(plan) => plan,
+            Err(reason) => return self.refuse_approval(store, run_id, format!("{reason}; nothing sent"), &[]).await,
         };
-        let plan: Plan = serde_json::from_slice(&plan_bytes)
-            .map_err(|e| PipelineError::Data { what: keys::plan_key(run_id), detail: e.to_string() })?;
         if store.exists(&keys::sent_key(run_id)).await? {
             return Ok(PlanReport::AlreadySent { run_id: run_id.to_string() });
         }
@@ -420,6 +464,19 @@ impl Planner {
             None => Ok(self.base_policy.clone()),
             Some(bytes) => parse_policy_over(&self.base_policy, keys::POLICY_KEY, &bytes),
         })
+    }
+
+    /// Why the Zoom app cannot make `calls` (every missing scope, with the call needing
+    /// it), or `None` when it can. A token failure is an error: retried, never a plan.
+    async fn missing_scopes(&self, calls: &[ZoomCall]) -> Result<Option<String>, PipelineError> {
+        match self.zoom.check_scopes(calls).await {
+            Ok(()) => Ok(None),
+            Err(error @ ZoomError::MissingScopes { .. }) => {
+                tracing::warn!(%error, "the Zoom app lacks a scope the run needs");
+                Ok(Some(error.to_string()))
+            }
+            Err(error) => Err(error.into()),
+        }
     }
 
     async fn snapshot(&self) -> Result<Account, PipelineError> {
@@ -496,6 +553,14 @@ impl Planner {
         }
         Ok(())
     }
+}
+
+/// Every call the executor may make for these actions.
+fn actions_calls(actions: &[offboard_core::Action]) -> Vec<ZoomCall> {
+    let mut calls: Vec<ZoomCall> = actions.iter().flat_map(crate::executor::calls_of).collect();
+    calls.sort();
+    calls.dedup();
+    calls
 }
 
 /// Records why a run's input was refused (`error.json`); nothing is sent.

@@ -29,6 +29,9 @@ pub struct Settings {
     pub policy: Policy,
     /// Where run completions are announced (`OFFBOARD_TOPIC_ARN`).
     pub topic_arn: Option<String>,
+    /// The KMS HMAC key that signs plans (`OFFBOARD_PLAN_KEY_ID`): the planner signs with
+    /// it, and the executor acts only on plans whose signature it verifies.
+    pub plan_key_id: Option<String>,
     /// The executor's queue settings.
     pub execution: ExecutionSettings,
 }
@@ -126,6 +129,7 @@ impl Settings {
             },
             policy: policy_from(optional)?,
             topic_arn: optional("OFFBOARD_TOPIC_ARN"),
+            plan_key_id: optional("OFFBOARD_PLAN_KEY_ID"),
             execution: ExecutionSettings {
                 dlq_url: optional("OFFBOARD_DLQ_URL"),
                 max_receive_count: parsed("OFFBOARD_MAX_RECEIVE_COUNT", optional("OFFBOARD_MAX_RECEIVE_COUNT"), 5)?,
@@ -148,6 +152,15 @@ impl Settings {
         self.bucket
             .as_deref()
             .ok_or_else(|| PipelineError::Config("environment variable OFFBOARD_BUCKET is not set".into()))
+    }
+
+    pub fn require_plan_key_id(&self) -> Result<&str, PipelineError> {
+        self.plan_key_id.as_deref().ok_or_else(|| {
+            PipelineError::Config(
+                "environment variable OFFBOARD_PLAN_KEY_ID is not set: the plan-signing key is needed to sign and check plans"
+                    .into(),
+            )
+        })
     }
 
     pub fn require_queue_url(&self) -> Result<&str, PipelineError> {

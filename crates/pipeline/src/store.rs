@@ -73,6 +73,22 @@ impl Store {
         }
     }
 
+    /// The object and its user metadata, or `None` when there is none.
+    pub async fn get_with_metadata(
+        &self,
+        key: &str,
+    ) -> Result<Option<(Vec<u8>, std::collections::HashMap<String, String>)>, PipelineError> {
+        match self.s3.get_object().bucket(&self.bucket).key(key).send().await {
+            Ok(object) => {
+                let metadata = object.metadata().cloned().unwrap_or_default();
+                let bytes = object.body.collect().await.map_err(|e| self.error("GetObject", key, e))?;
+                Ok(Some((bytes.into_bytes().to_vec(), metadata)))
+            }
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
+            Err(e) => Err(self.error("GetObject", key, DisplayErrorContext(e))),
+        }
+    }
+
     /// Every key under `prefix`, in key order.
     pub async fn list_keys(&self, prefix: &str) -> Result<Vec<String>, PipelineError> {
         let mut keys = Vec::new();
@@ -131,16 +147,29 @@ impl Store {
 
     /// Writes the object only if no object has that key (`If-None-Match: *`).
     pub async fn put_once(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<PutOnce, PipelineError> {
-        let sent = self
+        self.put_once_with_metadata(key, body, content_type, &[]).await
+    }
+
+    /// [`Store::put_once`] with user metadata (`x-amz-meta-NAME`), written in the same put.
+    pub async fn put_once_with_metadata(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+        content_type: &str,
+        metadata: &[(&str, &str)],
+    ) -> Result<PutOnce, PipelineError> {
+        let mut put = self
             .s3
             .put_object()
             .bucket(&self.bucket)
             .key(key)
             .content_type(content_type)
             .if_none_match("*")
-            .body(ByteStream::from(body))
-            .send()
-            .await;
+            .body(ByteStream::from(body));
+        for (name, value) in metadata {
+            put = put.metadata(*name, *value);
+        }
+        let sent = put.send().await;
         match sent {
             Ok(_) => Ok(PutOnce::Written),
             Err(e) if is_precondition_failed(&e) => Ok(PutOnce::AlreadyExists),
@@ -169,7 +198,7 @@ impl Store {
     }
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, PipelineError> {
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, PipelineError> {
     serde_json::to_vec_pretty(value)
         .map_err(|e| PipelineError::Data { what: "serializing JSON".into(), detail: e.to_string() })
 }

@@ -43,6 +43,10 @@ pub struct SimConfig {
     /// An account to serve instead of the seeded one (then `users` and `domain` are
     /// unused): see [`SimConfig::from_backup`].
     pub population: Option<Arc<Population>>,
+    /// The scopes the app is granted, which every token carries and the gate checks
+    /// (and `/_sim/reset` returns to); `None` grants every one of
+    /// [`state::ALL_SCOPES`].
+    pub scopes: Option<Vec<String>>,
 }
 
 impl SimConfig {
@@ -69,6 +73,7 @@ impl Default for SimConfig {
             language: Language::English,
             faults: Faults::default(),
             population: None,
+            scopes: None,
         }
     }
 }
@@ -89,6 +94,7 @@ impl ZoomSim {
             seed: config.seed,
             domain: config.domain,
             population: config.population,
+            scopes: config.scopes,
         };
         let mut sim = SimState::new(config.app, spec, config.plan, config.rate_scale, config.language);
         sim.set_faults(config.faults);

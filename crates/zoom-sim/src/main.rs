@@ -60,6 +60,10 @@ struct Args {
     /// Client secret of that app.
     #[arg(long, default_value = "sim-secret", hide_default_value = true)]
     client_secret: String,
+    /// The scopes the app is granted, comma-separated (default: every scope the
+    /// simulator knows); calls whose scope is missing get 400 code 4711.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    scopes: Option<Vec<String>>,
 }
 
 #[tokio::main]
@@ -91,6 +95,8 @@ async fn main() -> anyhow::Result<()> {
             ..Faults::default()
         },
         population,
+        // `--scopes ""` grants none; spaces around commas are not part of a scope.
+        scopes: args.scopes.map(|list| list.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()),
     };
     let sim = ZoomSim::start(config, SocketAddr::from(([127, 0, 0, 1], args.port))).await?;
     // A reader that takes only the first line and closes the pipe must not stop the server.

@@ -314,6 +314,8 @@ pub struct AccountSpec {
     /// An account to serve instead of the seeded one (e.g. [`Population::from_backup`]);
     /// `users` and `domain` are then unused and `seed` only seeds the simulator's tokens.
     pub population: Option<Arc<Population>>,
+    /// The scopes the app is granted (tokens carry them); `None` grants [`ALL_SCOPES`].
+    pub scopes: Option<Vec<String>>,
 }
 
 /// Every granular scope the simulator knows; the app gets all of them unless told otherwise.
@@ -390,7 +392,8 @@ impl SimState {
             by_status: HashMap::new(),
             tokens: HashMap::new(),
             issued_tokens: Vec::new(),
-            granted_scopes: ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
+            // Set by `reset`, from the spec.
+            granted_scopes: Vec::new(),
             page_cursors: HashMap::new(),
             started: Instant::now(),
             started_utc: OffsetDateTime::now_utc(),
@@ -427,7 +430,10 @@ impl SimState {
         self.clock_offset = Duration::ZERO;
         self.competitor_until = None;
         self.faults = Faults::default();
-        self.granted_scopes = ALL_SCOPES.iter().map(|s| s.to_string()).collect();
+        self.granted_scopes = match &self.spec.scopes {
+            Some(scopes) => scopes.clone(),
+            None => ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
+        };
         self.rng = SplitMix64::new(self.spec.seed ^ 0x5EED_70C3);
         self.limiter.reconfigure(self.limiter.plan(), self.limiter.scale());
         self.in_flight_removals.clear();

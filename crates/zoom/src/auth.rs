@@ -1,5 +1,6 @@
 //! Server-to-Server OAuth: the app's credentials and the cached access token.
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 /// How long before expiry a token is replaced, as Zoom's own SDK does.
@@ -23,16 +24,20 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// An access token and when to stop using it.
+/// An access token, the scopes it carries and when to stop using it.
 pub(crate) struct CachedToken {
     pub value: String,
+    /// The token response's `scope`, split on spaces; `None` when Zoom sent none, so
+    /// "unknown" is never mistaken for "no scopes".
+    pub scopes: Option<BTreeSet<String>>,
     pub refresh_at: Instant,
 }
 
 impl CachedToken {
-    pub fn new(value: String, expires_in: Duration, received_at: Instant) -> Self {
-        let refresh_at = received_at + expires_in.saturating_sub(REFRESH_MARGIN);
-        CachedToken { value, refresh_at }
+    pub fn new(response: TokenResponse, received_at: Instant) -> Self {
+        let refresh_at = received_at + Duration::from_secs(response.expires_in).saturating_sub(REFRESH_MARGIN);
+        let scopes = response.scope.map(|scope| scope.split_whitespace().map(str::to_string).collect());
+        CachedToken { value: response.access_token, scopes, refresh_at }
     }
 
     pub fn is_fresh(&self, now: Instant) -> bool {
@@ -44,6 +49,9 @@ impl CachedToken {
 pub(crate) struct TokenResponse {
     pub access_token: String,
     pub expires_in: u64,
+    /// Space-separated; FACTS.md §1: a client should require only the two above.
+    #[serde(default)]
+    pub scope: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -58,12 +66,28 @@ pub(crate) struct TokenErrorBody {
 mod tests {
     use super::*;
 
+    fn response(json: &str) -> TokenResponse {
+        serde_json::from_str(json).expect("a token response")
+    }
+
     #[test]
     fn a_token_is_replaced_a_minute_before_it_expires() {
         let t0 = Instant::now();
-        let token = CachedToken::new("t".into(), Duration::from_secs(3600), t0);
+        let token = CachedToken::new(response(r#"{"access_token":"t","expires_in":3600}"#), t0);
         assert!(token.is_fresh(t0 + Duration::from_secs(3539)));
         assert!(!token.is_fresh(t0 + Duration::from_secs(3540)));
+    }
+
+    #[test]
+    fn the_granted_scopes_are_the_space_separated_scope_field() {
+        let json = r#"{"access_token":"t","token_type":"bearer","expires_in":3600,
+            "scope":"user:read:list_users:admin  role:read:list_roles:admin","api_url":"https://api.zoom.us"}"#;
+        let token = CachedToken::new(response(json), Instant::now());
+        let expected: BTreeSet<String> =
+            ["user:read:list_users:admin", "role:read:list_roles:admin"].map(str::to_string).into();
+        assert_eq!(token.scopes, Some(expected));
+        let without = CachedToken::new(response(r#"{"access_token":"t","expires_in":3600}"#), Instant::now());
+        assert_eq!(without.scopes, None, "no `scope` field is unknown, not empty");
     }
 
     #[test]

@@ -1,17 +1,19 @@
 //! The client: one connection pool, one cached token, one pacer, the calls Offboard makes.
 //!
-//! Every call goes through [`ZoomClient::call`]: wait for the pacer, send with a bearer
-//! token, and decide from the answer: success; a rejected token (refresh once, resend);
-//! a per-second 429 (slow down, resend); a daily 429 (stop the label until Zoom's
-//! `Retry-After`, and say so); a 5xx or a dropped connection (back off with jitter and
-//! resend until the call's deadline); anything else is the caller's to classify.
+//! Every call goes through [`ZoomClient::call`], tagged with its [`ZoomCall`] (method,
+//! rate-limit label, scope): wait for the pacer, send with a bearer token, and decide
+//! from the answer: success; a rejected token (refresh once, resend); a per-second 429
+//! (slow down, resend); a daily 429 (stop the label until Zoom's `Retry-After`, and say
+//! so); a 5xx or a dropped connection (back off with jitter and resend until the call's
+//! deadline); a 4711 (the scope of this call is missing, named from our table); anything
+//! else is the caller's to classify.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Mutex as SyncMutex;
 use std::time::{Duration, Instant};
 
 use backon::BackoffBuilder;
-use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use reqwest::{RequestBuilder, Response, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
@@ -24,6 +26,7 @@ use crate::model::{
     DeleteAction, DeleteOptions, ErrorBody, Role, RolePage, RoomPage, Summary, User, UserDetail, UserPage, UserStatus,
 };
 use crate::pacer::{Label, Pace, Pacer, PacerConfig};
+use crate::scopes::{missing_scopes, ZoomCall};
 
 /// Users per page when listing: FACTS.md advises at most 300 for safety.
 pub const DEFAULT_PAGE_SIZE: u32 = 300;
@@ -143,7 +146,7 @@ impl ZoomClient {
             if !page_token.is_empty() {
                 query.push(("next_page_token", page_token.as_str()));
             }
-            let page: UserPage = match self.call(Label::Medium, Method::GET, "/users", |r| r.query(&query)).await {
+            let page: UserPage = match self.call(ZoomCall::ListUsers, "/users", |r| r.query(&query)).await {
                 Ok(response) => decode(response).await?,
                 Err(error) if !page_token.is_empty() && error.status_and_code() == Some((400, Some(300))) => {
                     tracing::warn!(status = status.as_str(), "page token expired; listing the status again");
@@ -172,14 +175,14 @@ impl ZoomClient {
     /// How many users of `status` the account has (`total_records` of a one-user page).
     pub async fn total_records(&self, status: UserStatus) -> Result<u64, ZoomError> {
         let query = [("status", status.as_str()), ("page_size", "1")];
-        let page: Counted = decode(self.call(Label::Medium, Method::GET, "/users", |r| r.query(&query)).await?).await?;
+        let page: Counted = decode(self.call(ZoomCall::ListUsers, "/users", |r| r.query(&query)).await?).await?;
         Ok(page.total_records)
     }
 
     /// Every role of the account, `GET /roles`: how owners and admins are known by name,
     /// never by an assumed id (one Medium call per plan).
     pub async fn list_roles(&self) -> Result<Vec<Role>, ZoomError> {
-        let page: RolePage = decode(self.call(Label::Medium, Method::GET, "/roles", |r| r).await?).await?;
+        let page: RolePage = decode(self.call(ZoomCall::ListRoles, "/roles", |r| r).await?).await?;
         Ok(page.roles)
     }
 
@@ -194,7 +197,7 @@ impl ZoomClient {
                 query.push(("next_page_token", page_token.as_str()));
             }
             let page: RoomPage =
-                decode(self.call(Label::Heavy, Method::GET, "/metrics/zoomrooms", |r| r.query(&query)).await?).await?;
+                decode(self.call(ZoomCall::ListZoomRooms, "/metrics/zoomrooms", |r| r.query(&query)).await?).await?;
             emails.extend(page.zoom_rooms.into_iter().filter_map(|room| room.email).filter(|e| !e.is_empty()));
             match page.next_page_token.filter(|t| !t.is_empty()) {
                 Some(next) => page_token = next,
@@ -205,7 +208,7 @@ impl ZoomClient {
 
     /// `GET /users/summary`.
     pub async fn summary(&self) -> Result<Summary, ZoomError> {
-        decode(self.call(Label::Medium, Method::GET, "/users/summary", |r| r).await?).await
+        decode(self.call(ZoomCall::UsersSummary, "/users/summary", |r| r).await?).await
     }
 
     // ---- one user ------------------------------------------------------------------------
@@ -213,7 +216,7 @@ impl ZoomClient {
     /// `GET /users/{userId}`, by id or email.
     pub async fn get_user(&self, user_id: &str) -> Result<UserDetail, ZoomError> {
         let path = format!("/users/{}", path_segment(user_id));
-        decode(self.call(Label::Light, Method::GET, &path, |r| r).await?).await
+        decode(self.call(ZoomCall::GetUser, &path, |r| r).await?).await
     }
 
     /// `PUT /users/{userId}/status {"action":"deactivate"}`.
@@ -228,7 +231,7 @@ impl ZoomClient {
 
     async fn set_status(&self, user_id: &str, action: &str) -> Result<(), ZoomError> {
         let path = format!("/users/{}/status", path_segment(user_id));
-        self.call(Label::Light, Method::PUT, &path, |r| r.json(&json!({ "action": action }))).await.map(drop)
+        self.call(ZoomCall::UpdateStatus, &path, |r| r.json(&json!({ "action": action }))).await.map(drop)
     }
 
     /// `DELETE /users/{userId}` with `action` and the transfer options.
@@ -252,7 +255,7 @@ impl ZoomClient {
                 query.push((name, on.to_string()));
             }
         }
-        self.call(Label::Light, Method::DELETE, &path, |r| r.query(&query)).await.map(drop)
+        self.call(ZoomCall::DeleteUser, &path, |r| r.query(&query)).await.map(drop)
     }
 
     /// `PATCH /users/{userId} {"type":1}`: down to Basic, releasing the license.
@@ -263,7 +266,7 @@ impl ZoomClient {
     /// `PATCH /users/{userId} {"type":N}`: 1 Basic, 2 Licensed (an undo gives it back).
     pub async fn set_type(&self, user_id: &str, user_type: u8) -> Result<(), ZoomError> {
         let path = format!("/users/{}", path_segment(user_id));
-        self.call(Label::Light, Method::PATCH, &path, |r| r.json(&json!({ "type": user_type }))).await.map(drop)
+        self.call(ZoomCall::UpdateUser, &path, |r| r.json(&json!({ "type": user_type }))).await.map(drop)
     }
 
     /// How many per-second 429s Zoom has answered this client so far (each was retried).
@@ -274,14 +277,14 @@ impl ZoomClient {
     /// `DELETE /users/{userId}/token`: signs the user out of every Zoom session (SSO).
     pub async fn revoke_sso_token(&self, user_id: &str) -> Result<(), ZoomError> {
         let path = format!("/users/{}/token", path_segment(user_id));
-        self.call(Label::Light, Method::DELETE, &path, |r| r).await.map(drop)
+        self.call(ZoomCall::RevokeSsoToken, &path, |r| r).await.map(drop)
     }
 
     /// How many upcoming meetings the user hosts (`GET /users/{userId}/meetings?type=upcoming`).
     pub async fn upcoming_meetings(&self, user_id: &str) -> Result<u64, ZoomError> {
         let path = format!("/users/{}/meetings", path_segment(user_id));
         let page: Counted = decode(
-            self.call(Label::Medium, Method::GET, &path, |r| r.query(&[("type", "upcoming"), ("page_size", "30")]))
+            self.call(ZoomCall::ListUpcomingMeetings, &path, |r| r.query(&[("type", "upcoming"), ("page_size", "30")]))
                 .await?,
         )
         .await?;
@@ -292,7 +295,7 @@ impl ZoomClient {
     pub async fn cloud_recordings(&self, user_id: &str, from: &str, to: &str) -> Result<u64, ZoomError> {
         let path = format!("/users/{}/recordings", path_segment(user_id));
         let page: Counted = decode(
-            self.call(Label::Medium, Method::GET, &path, |r| {
+            self.call(ZoomCall::ListUserRecordings, &path, |r| {
                 r.query(&[("from", from), ("to", to), ("page_size", "30")])
             })
             .await?,
@@ -301,16 +304,41 @@ impl ZoomClient {
         Ok(page.total_records)
     }
 
+    // ---- scopes ----------------------------------------------------------------------
+
+    /// The scopes the app's token carries (the token response's `scope`), requesting a
+    /// token when none is cached. A failed token request is returned as it is (its
+    /// `kind()` says whether to try again); a token response without `scope` is a
+    /// [`ZoomError::Decode`], since which scopes it holds cannot be known.
+    pub async fn granted_scopes(&self) -> Result<BTreeSet<String>, ZoomError> {
+        self.with_token(|token| token.scopes.clone()).await?.ok_or_else(|| {
+            ZoomError::Decode("Zoom's token response has no `scope`: the app's scopes cannot be checked".to_string())
+        })
+    }
+
+    /// Whether the app's token allows every one of `calls`, before any of them is made:
+    /// [`ZoomError::MissingScopes`] names every missing scope and the call that needs it.
+    pub async fn check_scopes(&self, calls: &[ZoomCall]) -> Result<(), ZoomError> {
+        let granted = self.granted_scopes().await?;
+        let missing = missing_scopes(&granted, calls.iter().copied());
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(ZoomError::MissingScopes { calls: missing, message: String::new() })
+        }
+    }
+
     // ---- the call loop -------------------------------------------------------------------
 
-    /// Sends one request of `label`: paced, with a token, retried as the module doc says.
+    /// Sends one request of `zoom_call` to `path` (its documented path, filled in): paced
+    /// by the call's label, with a token, retried as the module doc says.
     async fn call(
         &self,
-        label: Label,
-        method: Method,
+        zoom_call: ZoomCall,
         path: &str,
         build: impl Fn(RequestBuilder) -> RequestBuilder,
     ) -> Result<Response, ZoomError> {
+        let (label, method) = (zoom_call.label(), zoom_call.http_method());
         let url = format!("{}{}", self.endpoints.api_base, path);
         let deadline = Instant::now() + self.call_deadline;
         let mut backoff = backon::ExponentialBuilder::default()
@@ -374,7 +402,7 @@ impl ZoomClient {
                     let delay = retry_after_backoff(error, &mut backoff)?;
                     tokio::time::sleep(delay).await;
                 }
-                _ => return Err(error),
+                _ => return Err(error.for_call(zoom_call)),
             }
         }
     }
@@ -412,9 +440,15 @@ impl ZoomClient {
     }
 
     async fn access_token(&self) -> Result<String, ZoomError> {
+        self.with_token(|token| token.value.clone()).await
+    }
+
+    /// Runs `read` on a fresh token: the cached one, or one requested now (single-flight:
+    /// the lock is held across the request).
+    async fn with_token<R>(&self, read: impl FnOnce(&CachedToken) -> R) -> Result<R, ZoomError> {
         let mut cached = self.token.lock().await;
         if let Some(token) = cached.as_ref().filter(|t| t.is_fresh(Instant::now())) {
-            return Ok(token.value.clone());
+            return Ok(read(token));
         }
         let requested_at = Instant::now();
         let response = self
@@ -433,11 +467,10 @@ impl ZoomClient {
                 .unwrap_or(TokenErrorBody { error: "unreadable error body".into(), reason: String::new() });
             return Err(ZoomError::Token { http_status, error: body.error, reason: body.reason });
         }
-        let token: TokenResponse =
+        let response: TokenResponse =
             response.json().await.map_err(|e| ZoomError::Decode(format!("token response: {}", e.without_url())))?;
-        let value = token.access_token;
-        *cached = Some(CachedToken::new(value.clone(), Duration::from_secs(token.expires_in), requested_at));
-        Ok(value)
+        let token = cached.insert(CachedToken::new(response, requested_at));
+        Ok(read(token))
     }
 
     /// Drops the cached token if it is still the one that was rejected.

@@ -2,6 +2,8 @@
 //! credentials or tokens; meanings are decided by HTTP status, error `code` and rate-limit
 //! headers, never by message text (Zoom localizes it).
 
+use crate::scopes::ZoomCall;
+
 /// An error from a Zoom call.
 #[derive(Debug, thiserror::Error)]
 pub enum ZoomError {
@@ -28,6 +30,31 @@ pub enum ZoomError {
     /// Zoom answered with something this client cannot read.
     #[error("unexpected response from Zoom: {0}")]
     Decode(String),
+    /// The app's token lacks the scope of each of `calls` (deduplicated, in
+    /// [`ZoomCall::ALL`] order): Zoom answered one of them 4711, or a check of the token's
+    /// scopes found them missing before any call. The scopes come from our table
+    /// ([`ZoomCall::scope`]), never from Zoom's message.
+    #[error("{}", describe_missing(calls))]
+    MissingScopes {
+        calls: Vec<ZoomCall>,
+        /// Zoom's message when Zoom answered; empty when a check found the scopes missing.
+        message: String,
+    },
+}
+
+/// `the Zoom app lacks the scope S, which GET /users needs to list users (...)`, or
+/// every missing scope and its call when there are several.
+fn describe_missing(calls: &[ZoomCall]) -> String {
+    let needs = |call: &ZoomCall| format!("{}, which {call} needs to {}", call.scope(), call.purpose());
+    let app = "the Server-to-Server OAuth app in the Zoom App Marketplace";
+    match calls {
+        [] => "the Zoom app lacks a scope (no call named)".to_string(),
+        [call] => format!("the Zoom app lacks the scope {}; grant it to {app}", needs(call)),
+        many => {
+            let each: Vec<String> = many.iter().map(needs).collect();
+            format!("the Zoom app lacks {} scopes: {}; grant them to {app}", many.len(), each.join("; "))
+        }
+    }
 }
 
 /// What an error means for the action that got it.
@@ -48,7 +75,8 @@ pub enum ErrorKind {
 }
 
 impl ZoomError {
-    /// The HTTP status and Zoom error code, when Zoom answered with an error.
+    /// The HTTP status and Zoom error code, when Zoom answered with an error (a 4711 is
+    /// [`ZoomError::MissingScopes`] instead, which has none).
     pub fn status_and_code(&self) -> Option<(u16, Option<i64>)> {
         match self {
             ZoomError::Api { http_status, code, .. } => Some((*http_status, *code)),
@@ -59,7 +87,9 @@ impl ZoomError {
     /// Zoom's message, for people only.
     pub fn zoom_message(&self) -> Option<&str> {
         match self {
-            ZoomError::Api { message, .. } if !message.is_empty() => Some(message),
+            ZoomError::Api { message, .. } | ZoomError::MissingScopes { message, .. } if !message.is_empty() => {
+                Some(message)
+            }
             _ => None,
         }
     }
@@ -72,7 +102,10 @@ impl ZoomError {
             ZoomError::Transport(_) => return ErrorKind::Transient,
             // The token endpoint's own outage passes; refused credentials do not.
             ZoomError::Token { http_status, .. } if *http_status >= 500 => return ErrorKind::Transient,
-            ZoomError::Token { .. } | ZoomError::Decode(_) => return ErrorKind::Fatal,
+            // The app's configuration, not the request: no retry helps until an admin grants it.
+            ZoomError::Token { .. } | ZoomError::Decode(_) | ZoomError::MissingScopes { .. } => {
+                return ErrorKind::Fatal
+            }
         };
         let not_allowed = |reason| ErrorKind::NotAllowed { code: code.unwrap_or_default(), reason };
         match (http_status, code) {
@@ -96,6 +129,23 @@ impl ZoomError {
                 "the user is a Zoom Phone call-queue manager or auto-receptionist operator, or still pending",
             ),
             _ => ErrorKind::Fatal,
+        }
+    }
+
+    /// The scopes this error says the app lacks, from our table, in [`ZoomCall::ALL`] order.
+    pub fn missing_scopes(&self) -> Vec<&'static str> {
+        match self {
+            ZoomError::MissingScopes { calls, .. } => calls.iter().map(|c| c.scope()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// A 4711 answer to `call` becomes [`ZoomError::MissingScopes`] naming it; any other
+    /// error is returned as it is.
+    pub(crate) fn for_call(self, call: ZoomCall) -> Self {
+        match self {
+            ZoomError::Api { code: Some(4711), message, .. } => ZoomError::MissingScopes { calls: vec![call], message },
+            other => other,
         }
     }
 
@@ -130,5 +180,55 @@ mod tests {
         assert_eq!(api(401, Some(124), None).kind(), ErrorKind::Transient);
         assert_eq!(api(400, Some(4711), None).kind(), ErrorKind::Fatal);
         assert_eq!(ZoomError::Transport("reset".into()).kind(), ErrorKind::Transient);
+    }
+
+    #[test]
+    fn a_4711_names_the_scope_from_our_table_and_is_never_retried() {
+        // Zoom's message names another scope: ours is the one reported.
+        let zoom = ZoomError::Api {
+            http_status: 400,
+            code: Some(4711),
+            message: "Invalid access token, does not contain scopes:[something:else]".into(),
+            rate_limit_type: None,
+        };
+        let error = zoom.for_call(ZoomCall::UpdateStatus);
+        assert!(matches!(&error, ZoomError::MissingScopes { calls, .. } if calls == &[ZoomCall::UpdateStatus]));
+        assert_eq!(error.kind(), ErrorKind::Fatal);
+        assert_eq!(error.missing_scopes(), vec!["user:update:status:admin"]);
+        assert_eq!(
+            error.to_string(),
+            "the Zoom app lacks the scope user:update:status:admin, which PUT /users/{userId}/status needs to \
+             deactivate (or reactivate on undo); grant it to the Server-to-Server OAuth app in the Zoom App Marketplace"
+        );
+        assert_eq!(error.zoom_message(), Some("Invalid access token, does not contain scopes:[something:else]"));
+    }
+
+    #[test]
+    fn other_errors_of_a_call_stay_as_they_are() {
+        let error = api(404, Some(1001), None).for_call(ZoomCall::UpdateStatus);
+        assert_eq!(error.status_and_code(), Some((404, Some(1001))));
+        assert!(error.missing_scopes().is_empty());
+    }
+
+    #[test]
+    fn several_missing_scopes_are_all_named() {
+        let error = ZoomError::MissingScopes {
+            calls: vec![ZoomCall::ListRoles, ZoomCall::ListZoomRooms],
+            message: String::new(),
+        };
+        let shown = error.to_string();
+        assert!(
+            shown.starts_with("the Zoom app lacks 2 scopes: role:read:list_roles:admin, which GET /roles needs"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("; dashboard:read:list_zoom_rooms:admin, which GET /metrics/zoomrooms needs"),
+            "{shown}"
+        );
+        assert!(
+            shown.ends_with("; grant them to the Server-to-Server OAuth app in the Zoom App Marketplace"),
+            "{shown}"
+        );
+        assert_eq!(error.zoom_message(), None);
     }
 }

@@ -9,6 +9,8 @@
 //!   delete or disassociate with transfers, downgrade, revoke SSO, meetings, recordings,
 //!   summary), with retries on 5xx and dropped connections under a per-call deadline.
 //! - `error`: what an answer means, by status, `code` and headers, never by message text.
+//! - `scopes`: the one table of the calls and the scope each needs, which the client,
+//!   the token check and `infra/README.md` all read.
 //!
 //! It knows nothing of AWS or of plans.
 
@@ -17,9 +19,11 @@ mod client;
 mod error;
 mod model;
 pub mod pacer;
+pub mod scopes;
 
 pub use auth::Credentials;
 pub use client::{Endpoints, ZoomClient, DEFAULT_CALL_DEADLINE, DEFAULT_PAGE_SIZE};
 pub use error::{ErrorKind, ZoomError};
 pub use model::{DeleteAction, DeleteOptions, Role, Summary, User, UserDetail, UserStatus};
 pub use pacer::{Label, Pacer, PacerConfig, Plan};
+pub use scopes::{missing_scopes, ZoomCall};

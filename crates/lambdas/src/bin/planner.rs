@@ -7,6 +7,7 @@ use offboard_lambdas::sweep_event::SweepEvent;
 use offboard_lambdas::{init_logging, Wiring};
 use offboard_pipeline::notify::Notifier;
 use offboard_pipeline::queue::ActionQueue;
+use offboard_pipeline::signing::PlanSigner;
 use offboard_pipeline::{PlanReport, Planner};
 use serde_json::Value;
 
@@ -21,6 +22,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         queue,
         base_policy: wiring.settings.policy.clone(),
         notifier: wiring.settings.topic_arn.as_ref().map(|arn| Notifier::new(wiring.aws.sns.clone(), arn)),
+        signer: PlanSigner::new(wiring.aws.kms.clone(), wiring.settings.require_plan_key_id()?),
     };
     let bucket = wiring.settings.bucket.clone();
     let (planner, bucket) = (&planner, &bucket);

@@ -94,15 +94,19 @@ pub async fn answer(response: reqwest::Response) -> Answer {
 }
 
 pub async fn fetch_token(http: &reqwest::Client, sim: &ZoomSim) -> String {
+    token_answer(http, &sim.oauth_url()).await["access_token"].as_str().unwrap().to_string()
+}
+
+/// The token endpoint's answer at `oauth_url` for the default app (token, scope, expiry).
+pub async fn token_answer(http: &reqwest::Client, oauth_url: &str) -> Value {
     let app = SimConfig::default().app;
     let response = http
-        .post(sim.oauth_url())
+        .post(oauth_url)
         .basic_auth(&app.client_id, Some(&app.client_secret))
         .form(&[("grant_type", "account_credentials"), ("account_id", app.account_id.as_str())])
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
-    body["access_token"].as_str().unwrap().to_string()
+    response.json().await.unwrap()
 }
