@@ -194,15 +194,7 @@ async fn ssm_check(names: &SecretNames, checks: &mut Vec<Check>) -> Option<Crede
             return None;
         }
     };
-    let value_of = |name: &str| {
-        response
-            .parameters()
-            .iter()
-            .find(|p| p.name() == Some(name))
-            .and_then(|p| p.value())
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
-    };
+    let value_of = |name: &str| offboard_pipeline::secrets::parameter_value(&response, name);
     let (Some(account_id), Some(client_id), Some(client_secret)) =
         (value_of(&names.account_id), value_of(&names.client_id), value_of(&names.client_secret))
     else {

@@ -16,12 +16,7 @@ pub async fn load_credentials(ssm: &aws_sdk_ssm::Client, names: &SecretNames) ->
         .await
         .map_err(|e| PipelineError::Ssm(aws_sdk_ssm::error::DisplayErrorContext(e).to_string()))?;
     let value_of = |name: &str| {
-        response
-            .parameters()
-            .iter()
-            .find(|p| p.name() == Some(name))
-            .and_then(|p| p.value())
-            .map(str::to_string)
+        parameter_value(&response, name)
             .ok_or_else(|| PipelineError::Ssm(format!("parameter {name} is missing or empty")))
     };
     Ok(Credentials {
@@ -29,4 +24,19 @@ pub async fn load_credentials(ssm: &aws_sdk_ssm::Client, names: &SecretNames) ->
         client_id: value_of(&names.client_id)?,
         client_secret: value_of(&names.client_secret)?,
     })
+}
+
+/// The value of the parameter `name` in a `GetParameters` answer; `None` when SSM has
+/// none for it, or an empty one.
+pub fn parameter_value(
+    response: &aws_sdk_ssm::operation::get_parameters::GetParametersOutput,
+    name: &str,
+) -> Option<String> {
+    response
+        .parameters()
+        .iter()
+        .find(|p| p.name() == Some(name))
+        .and_then(|p| p.value())
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
 }
