@@ -10,7 +10,6 @@
 //! reacts to every new object under `inbox/`, `approvals/` and `undo/`, starts no run.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -20,7 +19,7 @@ use offboard_pipeline::aws::AwsClients;
 use offboard_pipeline::planner::{APPROVALS_PREFIX, INBOX_PREFIX, UNDO_PREFIX};
 use offboard_pipeline::preflight::{calls_for_hr_row_actions, calls_for_policy};
 use offboard_pipeline::settings::SecretNames;
-use offboard_zoom::pacer::account_limit;
+use offboard_zoom::pacer::{account_limit, daily_cap};
 use offboard_zoom::{missing_scopes, Credentials, Endpoints, Label, Plan, ZoomCall, ZoomClient, ZoomError};
 use serde::Serialize;
 
@@ -114,7 +113,7 @@ pub async fn doctor_command(args: &ZoomArgs, bucket: Option<&str>, format: Docto
     let policy = args.policy()?;
     let plan = args.pacing()?.plan;
     let mut checks = Vec::new();
-    // What must never be printed, found on the way: the app's secret and id, the token.
+    // What must never be printed: the app's secret and id (the token stays in the client).
     let mut secrets = Vec::new();
 
     let credentials = match args.credential_source() {
@@ -132,7 +131,7 @@ pub async fn doctor_command(args: &ZoomArgs, bucket: Option<&str>, format: Docto
     match credentials {
         Some(credentials) => {
             secrets.extend([credentials.client_secret.clone(), credentials.client_id.clone()]);
-            zoom_checks(args, plan, &policy, credentials, &mut checks, &mut secrets).await;
+            zoom_checks(args, plan, &policy, credentials, &mut checks).await;
         }
         None => {
             if checks.iter().all(|c| c.check != ZOOM_CREDENTIALS) {
@@ -210,20 +209,17 @@ async fn ssm_check(names: &SecretNames, checks: &mut Vec<Check>) -> Option<Crede
     Some(Credentials { account_id, client_id, client_secret })
 }
 
-async fn zoom_checks(
-    args: &ZoomArgs,
-    plan: Plan,
-    policy: &Policy,
-    credentials: Credentials,
-    checks: &mut Vec<Check>,
-    secrets: &mut Vec<String>,
-) {
+async fn zoom_checks(args: &ZoomArgs, plan: Plan, policy: &Policy, credentials: Credentials, checks: &mut Vec<Check>) {
     let endpoints = args.endpoints();
-    let granted = match ZoomClient::new(endpoints.clone(), credentials.clone()) {
-        Ok(zoom) => zoom.granted_scopes().await,
-        Err(error) => Err(error),
+    let zoom = match ZoomClient::new(endpoints.clone(), credentials) {
+        Ok(zoom) => zoom,
+        Err(error) => {
+            checks.push(Check::failed(ZOOM_CREDENTIALS, error.to_string(), credentials_fix(&error, &endpoints)));
+            checks.extend(without_token());
+            return;
+        }
     };
-    match granted {
+    match zoom.granted_scopes().await {
         Ok(granted) => {
             checks.push(Check::ok(
                 ZOOM_CREDENTIALS,
@@ -237,7 +233,8 @@ async fn zoom_checks(
             return;
         }
     }
-    checks.push(match probe_rate_limit(&endpoints, &credentials, secrets).await {
+    // The client's own token and call: nothing of it reaches this module.
+    checks.push(match zoom.rate_limit_headers().await {
         Ok(probe) => rate_plan_check(plan, &probe),
         Err(error) => Check::warning(
             RATE_PLAN,
@@ -313,59 +310,7 @@ pub fn scope_checks(policy: &Policy, policy_file: Option<&std::path::Path>, gran
 // ---- the rate plan ------------------------------------------------------------------------
 
 /// What the probe call's answer carried.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RateProbe {
-    pub http_status: u16,
-    /// `X-RateLimit-Category`: the call's label.
-    pub category: Option<String>,
-    /// `X-RateLimit-Limit`.
-    pub limit: Option<u64>,
-}
-
-/// Lists one user with a token of its own and reads the rate-limit headers of the answer.
-/// The Zoom client keeps its token and the answers' headers to itself (and should), so the
-/// probe makes its one call itself; it prints neither the token nor the secret.
-async fn probe_rate_limit(
-    endpoints: &Endpoints,
-    credentials: &Credentials,
-    secrets: &mut Vec<String>,
-) -> Result<RateProbe, String> {
-    #[derive(serde::Deserialize)]
-    struct Token {
-        access_token: String,
-    }
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .connect_timeout(Duration::from_secs(5))
-        .user_agent(concat!("offboard/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| e.without_url().to_string())?;
-    let response = http
-        .post(&endpoints.oauth_url)
-        .basic_auth(&credentials.client_id, Some(&credentials.client_secret))
-        .form(&[("grant_type", "account_credentials"), ("account_id", credentials.account_id.as_str())])
-        .send()
-        .await
-        .map_err(|e| e.without_url().to_string())?;
-    if !response.status().is_success() {
-        return Err(format!("the token request answered HTTP {}", response.status().as_u16()));
-    }
-    let token: Token = response.json().await.map_err(|e| format!("the token response: {}", e.without_url()))?;
-    secrets.push(token.access_token.clone());
-    let response = http
-        .get(format!("{}{}", endpoints.api_base, ZoomCall::ListUsers.path()))
-        .query(&[("status", "active"), ("page_size", "1")])
-        .bearer_auth(&token.access_token)
-        .send()
-        .await
-        .map_err(|e| e.without_url().to_string())?;
-    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(|v| v.trim().to_string());
-    Ok(RateProbe {
-        http_status: response.status().as_u16(),
-        category: header("x-ratelimit-category"),
-        limit: header("x-ratelimit-limit").and_then(|v| v.parse().ok()),
-    })
-}
+pub type RateProbe = offboard_zoom::RateLimitHeaders;
 
 const PLANS: [Plan; 3] = [Plan::Free, Plan::Pro, Plan::Business];
 
@@ -382,27 +327,6 @@ fn plan_flag(plan: Plan) -> &'static str {
         Plan::Free => "free",
         Plan::Pro => "pro",
         Plan::Business => "business",
-    }
-}
-
-fn plan_rank(plan: Plan) -> u8 {
-    match plan {
-        Plan::Free => 0,
-        Plan::Pro => 1,
-        Plan::Business => 2,
-    }
-}
-
-/// Zoom's daily caps of the main REST API (FACTS.md §2, developers.zoom.us/docs/api/rate-limits):
-/// Free has one per label; Pro and Business+ only a Heavy one (shared with Resource-intensive).
-pub fn daily_cap(plan: Plan, label: Label) -> Option<u64> {
-    match (plan, label) {
-        (Plan::Free, Label::Light) => Some(6_000),
-        (Plan::Free, Label::Medium) => Some(2_000),
-        (Plan::Free, Label::Heavy) => Some(1_000),
-        (Plan::Pro, Label::Heavy) => Some(30_000),
-        (Plan::Business, Label::Heavy) => Some(60_000),
-        _ => None,
     }
 }
 
@@ -486,7 +410,7 @@ pub fn rate_plan_check(configured: Plan, probe: &RateProbe) -> Check {
     };
     let seen = format!("X-RateLimit-Limit {limit} on {call} ({category}) is the {} {figure}", plan_name(actual));
     let pace = |plan: Plan| format!("{}/s", account_limit(plan, label));
-    match plan_rank(configured).cmp(&plan_rank(actual)) {
+    match configured.cmp(&actual) {
         std::cmp::Ordering::Equal => {
             Check::ok(RATE_PLAN, format!("{seen}, the plan Offboard paces for (--plan {})", plan_flag(configured)))
         }

@@ -211,6 +211,21 @@ impl ZoomClient {
         decode(self.call(ZoomCall::UsersSummary, "/users/summary", |r| r).await?).await
     }
 
+    /// What one answer's rate-limit headers reveal of the account's plan: the
+    /// `X-RateLimit-Category` and `X-RateLimit-Limit` of one `GET /users?page_size=1` (a
+    /// Medium call), `None` where Zoom sends none. For `offboard doctor`.
+    pub async fn rate_limit_headers(&self) -> Result<RateLimitHeaders, ZoomError> {
+        let query = [("status", "active"), ("page_size", "1")];
+        let response = self.call(ZoomCall::ListUsers, "/users", |r| r.query(&query)).await?;
+        let header =
+            |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(|v| v.trim().to_string());
+        Ok(RateLimitHeaders {
+            http_status: response.status().as_u16(),
+            category: header("x-ratelimit-category"),
+            limit: header("x-ratelimit-limit").and_then(|v| v.parse().ok()),
+        })
+    }
+
     // ---- one user ------------------------------------------------------------------------
 
     /// `GET /users/{userId}`, by id or email.
@@ -495,6 +510,16 @@ fn lock<T>(mutex: &SyncMutex<T>) -> std::sync::MutexGuard<'_, T> {
 fn path_segment(user_id: &str) -> String {
     // Emails are valid user ids; keep `/`, `?` and `#` out of the path.
     user_id.replace('%', "%25").replace('/', "%2F").replace('?', "%3F").replace('#', "%23")
+}
+
+/// The rate-limit headers of one answer ([`ZoomClient::rate_limit_headers`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimitHeaders {
+    pub http_status: u16,
+    /// `X-RateLimit-Category`: the call's label.
+    pub category: Option<String>,
+    /// `X-RateLimit-Limit`.
+    pub limit: Option<u64>,
 }
 
 async fn decode<T: serde::de::DeserializeOwned>(response: Response) -> Result<T, ZoomError> {

@@ -10,8 +10,8 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-/// The account's plan, which picks Zoom's rate-limit table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The account's plan, which picks Zoom's rate-limit table; ordered by how much it allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Plan {
     Free,
     Pro,
@@ -62,6 +62,20 @@ pub fn account_limit(plan: Plan, label: Label) -> f64 {
         (Plan::Business, Label::Light) => 80.0,
         (Plan::Business, Label::Medium) => 60.0,
         (Plan::Business, Label::Heavy) => 40.0,
+    }
+}
+
+/// Zoom's daily cap of a label for the whole account (FACTS.md §2,
+/// developers.zoom.us/docs/api/rate-limits): Free has one per label; Pro and Business+
+/// only a Heavy one (shared with Resource-intensive).
+pub fn daily_cap(plan: Plan, label: Label) -> Option<u64> {
+    match (plan, label) {
+        (Plan::Free, Label::Light) => Some(6_000),
+        (Plan::Free, Label::Medium) => Some(2_000),
+        (Plan::Free, Label::Heavy) => Some(1_000),
+        (Plan::Pro, Label::Heavy) => Some(30_000),
+        (Plan::Business, Label::Heavy) => Some(60_000),
+        _ => None,
     }
 }
 

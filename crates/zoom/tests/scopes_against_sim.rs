@@ -39,20 +39,12 @@ fn fresh_members(sim: &ZoomSim) -> Vec<String> {
     })
 }
 
-/// A token granted exactly `scopes`, straight from the token endpoint.
-async fn token_with(http: &reqwest::Client, sim: &ZoomSim, scopes: Vec<String>) -> String {
-    sim.with_state(|s| s.set_granted_scopes(scopes));
-    let app = SimConfig::default().app;
-    let response = http
-        .post(sim.oauth_url())
-        .basic_auth(&app.client_id, Some(&app.client_secret))
-        .form(&[("grant_type", "account_credentials"), ("account_id", app.account_id.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
-    body["access_token"].as_str().unwrap().to_string()
+/// A token granted exactly `scopes`, issued as the token endpoint issues one.
+fn token_with(sim: &ZoomSim, scopes: Vec<String>) -> String {
+    sim.with_state(|s| {
+        s.set_granted_scopes(scopes);
+        s.issue_token().0
+    })
 }
 
 /// Sends `call` as the table describes it (method, documented path with `{userId}`
@@ -78,16 +70,16 @@ async fn the_simulators_gate_wants_the_scope_the_table_names_for_every_call() {
     let http = reqwest::Client::new();
     let mut members = fresh_members(&sim).into_iter();
     for call in ZoomCall::ALL {
-        let token = token_with(&http, &sim, vec![call.scope().to_string()]).await;
+        let token = token_with(&sim, vec![call.scope().to_string()]);
         let (status, code) = send(&http, &sim, &token, call, &members.next().unwrap()).await;
         assert!((200..300).contains(&status), "{call} with only {}: HTTP {status}, code {code:?}", call.scope());
 
-        let token = token_with(&http, &sim, all_but(call.scope())).await;
+        let token = token_with(&sim, all_but(call.scope()));
         let refused = send(&http, &sim, &token, call, &members.next().unwrap()).await;
         assert_eq!(refused, (400, Some(4711)), "{call} with every scope but {}", call.scope());
 
         for classic in call.classic_scopes() {
-            let token = token_with(&http, &sim, vec![classic.to_string()]).await;
+            let token = token_with(&sim, vec![classic.to_string()]);
             let (status, code) = send(&http, &sim, &token, call, &members.next().unwrap()).await;
             assert!((200..300).contains(&status), "{call} with only classic {classic}: HTTP {status}, code {code:?}");
         }
