@@ -239,7 +239,9 @@ async fn an_hr_file_acts_on_past_terminations_now_and_on_future_ones_only_when_d
     let stack = LocalStack::start(StackOptions { users: 400, seed: 17, ..StackOptions::default() }).await.unwrap();
     let before = stack.sim_users().await.unwrap();
     let quiet = quiet_members(&before);
-    let (leaver, manager, future) = (email(quiet[0]), email(quiet[1]), email(quiet[2]));
+    // The manager receives the leaver's things: a licensed member (as a transfer target must be).
+    let manager = email(quiet.iter().skip(1).find(|u| u["type"] == 2).unwrap());
+    let (leaver, future) = (email(quiet[0]), email(quiet.iter().skip(1).find(|u| email(u) != manager).unwrap()));
     // Only HR's own rows in this test: the inactive-user part of the sweep is off.
     stack.upload("config/policy.json", br#"{"sweep":{"enabled":false}}"#.to_vec()).await.unwrap();
 

@@ -35,13 +35,24 @@ async fn each_principal_may_do_what_its_role_needs_and_nothing_more() {
 
     // The executor writes claims, results and a run's summary and report; never a plan,
     // an approval, the policy or a backup.
-    for allowed in ["runs/r1/claims/a1/1.json", "runs/r1/results/a1.json", "runs/r1/summary.json", "runs/r1/report.csv"]
-    {
+    for allowed in [
+        "runs/r1/claims/a1/1.json",
+        "runs/r1/results/a1.json",
+        "runs/r1/summary.json",
+        "runs/r1/report.csv",
+        "runs/r1/notify-claims/1.json",
+        "runs/r1/notified.json",
+    ] {
         assert_eq!(put(&stack, Executor, allowed).await, Ok(()), "executor may write {allowed}");
     }
-    for denied in
-        ["runs/r1/plan.json", "runs/r1/sent.json", "approvals/r1.json", "config/policy.json", "backups/r1/users.csv"]
-    {
+    for denied in [
+        "runs/r1/plan.json",
+        "runs/r1/sent.json",
+        "runs/r1/approved.json",
+        "approvals/r1.json",
+        "config/policy.json",
+        "backups/r1/users.csv",
+    ] {
         assert_eq!(put(&stack, Executor, denied).await, Err(403), "executor may not write {denied}");
     }
     // The HR system drops files under hr/, nothing else.

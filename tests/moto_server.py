@@ -13,7 +13,11 @@ names only for S3, SQS, IAM and STS; for every other service it checks against "
 statement limited to a parameter, a topic or a key (as every statement of the stack's
 roles is) never matches and the call is denied. Here SSM calls are checked against each
 parameter they name, SNS calls against their topic, and KMS calls against their key, as
-AWS does. Everything else is moto's code.
+AWS does.
+
+moto's S3 notifications leave out the object's `versionId`, which S3 puts in every
+notification from a versioned bucket (the stack's is): here it is added, so the planner
+reads the version the event names, as it must in AWS. Everything else is moto's code.
 """
 
 import json
@@ -25,6 +29,7 @@ from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.request import Request as MotoRequest
 from moto.iam.access_control import IAMRequestBase
 from moto.kms.models import kms_backends
+from moto.s3 import notifications as s3_notifications
 from moto.kms.responses import KmsResponse
 from moto.server import main
 from moto.sns.responses import SNSResponse
@@ -122,6 +127,20 @@ def _iam_request_with_iam_actions(self, *args, **kwargs):
 
 
 IAMRequestBase.__init__ = _iam_request_with_iam_actions
+
+_moto_s3_event = s3_notifications._get_s3_event
+
+
+def _s3_event_with_version(event_name, bucket, key, notification_id):
+    event = _moto_s3_event(event_name, bucket, key, notification_id)
+    version = getattr(key, "version_id", None)
+    if version and version != "null":
+        for record in event["Records"]:
+            record["s3"]["object"]["versionId"] = version
+    return event
+
+
+s3_notifications._get_s3_event = _s3_event_with_version
 
 # The body as it arrived, also for a form (werkzeug parses the form from the cached bytes).
 MotoRequest.data = property(lambda self: self.get_data(cache=True, parse_form_data=False))

@@ -29,6 +29,11 @@ plan signing key's ARN.
 
 Usage: stack_iam.py ENDPOINT TEMPLATE LOCALS_JSON
 LOCALS_JSON: {"account", "region", "action_queue": {"url", "arn"}, "dlq": {"url", "arn"}, "topic_arn"}
+
+A test that needs one call to fail as AWS would fail it (AccessDenied), and then to
+heal, adds and removes an inline policy on a role, as the harness:
+    stack_iam.py role-policy ENDPOINT REGION KEYS_JSON ROLE POLICY_NAME [DOCUMENT_JSON]
+(no DOCUMENT_JSON: the policy is removed).
 """
 
 import json
@@ -216,5 +221,24 @@ def main():
     json.dump({"bucket": bucket, "plan_key_arn": plan_key_arn, "credentials": credentials, "statements": statements}, sys.stdout)
 
 
+def role_policy():
+    endpoint, region, keys_json, role, name = sys.argv[2:7]
+    keys = json.loads(keys_json)
+    iam = boto3.client(
+        "iam",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=keys["access_key_id"],
+        aws_secret_access_key=keys["secret_access_key"],
+    )
+    if len(sys.argv) > 7:
+        iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=sys.argv[7])
+    else:
+        iam.delete_role_policy(RoleName=role, PolicyName=name)
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["role-policy"]:
+        role_policy()
+    else:
+        main()

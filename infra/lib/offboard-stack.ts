@@ -32,11 +32,24 @@ import { OffboardConfig } from './config';
  */
 export const TRIGGER_PREFIXES = ['inbox/', 'hr/', 'approvals/', 'undo/'] as const;
 
+/** Prefixes of the uploaded files a run plans from (the planner reads the version the event names). */
+export const FILE_INPUT_PREFIXES = ['inbox/', 'hr/'] as const;
+
 /** The policy object the planner reads over the deployment's settings. */
 export const POLICY_KEY = 'config/policy.json';
 
-/** What the executor writes: a run's claims and results, and at its end its summary and report. */
-export const EXECUTOR_WRITES = ['runs/*/claims/*', 'runs/*/results/*', 'runs/*/summary.json', 'runs/*/report.csv'] as const;
+/**
+ * What the executor writes: a run's claims and results, and at its end its summary and report,
+ * the claims on publishing its notification and the record that it was published.
+ */
+export const EXECUTOR_WRITES = [
+  'runs/*/claims/*',
+  'runs/*/results/*',
+  'runs/*/summary.json',
+  'runs/*/report.csv',
+  'runs/*/notify-claims/*',
+  'runs/*/notified.json',
+] as const;
 
 /** What operators upload: rosters, approvals of held runs, undo requests. */
 export const OPERATOR_WRITES = ['inbox/', 'approvals/', 'undo/'] as const;
@@ -333,6 +346,11 @@ export class OffboardStack extends Stack {
     planner.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'ReadTriggersRunsAndSchedule', actions: ['s3:GetObject'], resources: plannerReads.map(objects) }),
     );
+    // The version an S3 event names, so a quick re-upload cannot be planned under the
+    // first upload's run (GetObject/HeadObject with a versionId need this action).
+    planner.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ReadTheUploadedVersion', actions: ['s3:GetObjectVersion'], resources: FILE_INPUT_PREFIXES.map(objects) }),
+    );
     planner.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'ReadThePolicy', actions: ['s3:GetObject'], resources: [`${bucketArn}/${POLICY_KEY}`] }),
     );
@@ -369,7 +387,8 @@ export class OffboardStack extends Stack {
     );
 
     // Executor: reads a run's plan, claims and results; writes only claims, results and the
-    // run's summary and report: never a plan, an approval, the policy or a backup.
+    // run's summary, report and notification record: never a plan, an approval, the policy
+    // or a backup.
     executor.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'ReadRuns', actions: ['s3:GetObject'], resources: [objects('runs/')] }),
     );

@@ -532,7 +532,7 @@ describe('IAM, least privilege', () => {
     assert.deepEqual(deny[0].Condition, { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [plannerRole, 'Arn'] } } });
   });
 
-  it('S3: the planner reads inbox/, hr/, approvals/, undo/, runs/, schedule/ and the policy; writes backups/, runs/, schedule/; deletes schedule/ only', () => {
+  it('S3: the planner reads inbox/, hr/ (the version an event names), approvals/, undo/, runs/, schedule/ and the policy; writes backups/, runs/, schedule/; deletes schedule/ only', () => {
     const s3 = grants(t, 'planner').filter((g) => g.action.startsWith('s3:'));
     const on = (action: string) => s3.filter((g) => g.action === action).map((g) => g.resource).sort();
     assert.deepEqual(
@@ -540,18 +540,29 @@ describe('IAM, least privilege', () => {
       [...['approvals/', 'hr/', 'inbox/', 'runs/', 'schedule/', 'undo/'].map(objectArn), `${bucketArn}/config/policy.json`].sort(),
     );
     assert.deepEqual(on('s3:PutObject'), ['backups/', 'runs/', 'schedule/'].map(objectArn).sort());
+    assert.deepEqual(on('s3:GetObjectVersion'), ['hr/', 'inbox/'].map(objectArn));
     assert.deepEqual(on('s3:DeleteObject'), [objectArn('schedule/')]);
     assert.deepEqual(on('s3:ListBucket'), [bucketArn]);
-    assert.deepEqual([...new Set(s3.map((g) => g.action))].sort(), ['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    assert.deepEqual(
+      [...new Set(s3.map((g) => g.action))].sort(),
+      ['s3:DeleteObject', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:PutObject'],
+    );
   });
 
-  it('S3: the executor reads runs/ and writes only claims, results, summaries and reports', () => {
+  it('S3: the executor reads runs/ and writes only claims, results, summaries, reports and notification records', () => {
     const s3 = grants(t, 'executor').filter((g) => g.action.startsWith('s3:'));
     const on = (action: string) => s3.filter((g) => g.action === action).map((g) => g.resource).sort();
     assert.deepEqual(on('s3:GetObject'), [objectArn('runs/')]);
     assert.deepEqual(
       on('s3:PutObject'),
-      ['runs/*/claims/*', 'runs/*/report.csv', 'runs/*/results/*', 'runs/*/summary.json'].map((k) => `${bucketArn}/${k}`),
+      [
+        'runs/*/claims/*',
+        'runs/*/notified.json',
+        'runs/*/notify-claims/*',
+        'runs/*/report.csv',
+        'runs/*/results/*',
+        'runs/*/summary.json',
+      ].map((k) => `${bucketArn}/${k}`),
     );
     assert.deepEqual(on('s3:ListBucket'), [bucketArn]);
     assert.deepEqual([...new Set(s3.map((g) => g.action))].sort(), ['s3:GetObject', 's3:ListBucket', 's3:PutObject']);

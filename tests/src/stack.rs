@@ -288,6 +288,17 @@ impl LocalStack {
 
         // The bucket, notifying the planner's queue of rosters, HR files, approvals and undos.
         s3.create_bucket().bucket(BUCKET).send().await.context("creating the bucket")?;
+        // Versioned, as the template's bucket is: every notification names its version.
+        s3.put_bucket_versioning()
+            .bucket(BUCKET)
+            .versioning_configuration(
+                aws_sdk_s3::types::VersioningConfiguration::builder()
+                    .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                    .build(),
+            )
+            .send()
+            .await
+            .context("turning on the bucket's versioning")?;
         let mut notifications = NotificationConfiguration::builder();
         for prefix in ["inbox/", "hr/", "approvals/", "undo/"] {
             let filter = NotificationConfigurationFilter::builder()
@@ -464,30 +475,38 @@ impl LocalStack {
     pub async fn deliver_s3_events(&self) -> anyhow::Result<Vec<Value>> {
         let mut responses = Vec::new();
         loop {
-            let received = self
-                .sqs
-                .receive_message()
-                .queue_url(&self.notification_queue_url)
-                .max_number_of_messages(10)
-                .wait_time_seconds(1)
-                .send()
-                .await?;
-            let messages = received.messages();
-            if messages.is_empty() {
+            let notifications = self.receive_s3_notifications().await?;
+            if notifications.is_empty() {
                 return Ok(responses);
             }
-            for message in messages {
-                let event: Value = serde_json::from_str(message.body().unwrap_or("{}"))?;
+            for (event, receipt) in notifications {
                 responses.push(invoke(&self.http, &self.planner.invoke_url, &event).await?);
                 self.delivered.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.push(event);
-                self.sqs
-                    .delete_message()
-                    .queue_url(&self.notification_queue_url)
-                    .set_receipt_handle(message.receipt_handle().map(str::to_string))
-                    .send()
-                    .await?;
+                self.delete_s3_notification(receipt).await?;
             }
         }
+    }
+
+    /// Up to ten pending S3 notifications, with their receipt handles.
+    async fn receive_s3_notifications(&self) -> anyhow::Result<Vec<(Value, Option<String>)>> {
+        let received = self
+            .sqs
+            .receive_message()
+            .queue_url(&self.notification_queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await?;
+        received
+            .messages()
+            .iter()
+            .map(|m| Ok((serde_json::from_str(m.body().unwrap_or("{}"))?, m.receipt_handle().map(str::to_string))))
+            .collect()
+    }
+
+    async fn delete_s3_notification(&self, receipt: Option<String>) -> anyhow::Result<()> {
+        self.sqs.delete_message().queue_url(&self.notification_queue_url).set_receipt_handle(receipt).send().await?;
+        Ok(())
     }
 
     /// The S3 notifications of objects delivered so far, in order (S3's test event left out).
@@ -500,6 +519,48 @@ impl LocalStack {
     pub fn planner_peak_mb(&self) -> anyhow::Result<f64> {
         crate::process::status_mb(&self.planner.pid().to_string(), "VmHWM")
             .context("no VmHWM in the planner's /proc status")
+    }
+
+    /// Makes `actions` on `resource` fail for `principal` as AWS fails them (an explicit
+    /// Deny in an inline policy of its role, `AccessDenied`) until [`LocalStack::heal`]:
+    /// the crash between two writes, or a publish that does not go out, without a hook in
+    /// the code under test.
+    pub fn deny(&self, principal: Principal, actions: &[&str], resource: &str) -> anyhow::Result<()> {
+        let document = json!({
+            "Version": "2012-10-17",
+            "Statement": [{ "Effect": "Deny", "Action": actions, "Resource": resource }],
+        });
+        self.role_policy(principal, Some(document.to_string()))
+    }
+
+    /// Lifts what [`LocalStack::deny`] imposed on `principal`.
+    pub fn heal(&self, principal: Principal) -> anyhow::Result<()> {
+        self.role_policy(principal, None)
+    }
+
+    fn role_policy(&self, principal: Principal, document: Option<String>) -> anyhow::Result<()> {
+        let harness = self.iam.credentials.get(Principal::Harness.key()).context("no harness keys")?;
+        let keys = json!({
+            "access_key_id": harness.access_key_id,
+            "secret_access_key": harness.secret_access_key,
+        });
+        let mut command = Command::new(venv_bin("python3")?);
+        command
+            .arg(repo_root().join("tests").join("stack_iam.py"))
+            .arg("role-policy")
+            .arg(&self.endpoint)
+            .arg(REGION)
+            .arg(keys.to_string())
+            .arg(format!("offboard-{}", principal.key()))
+            .arg("test-fault");
+        if let Some(document) = document {
+            command.arg(document);
+        }
+        let output = command.output().context("running tests/stack_iam.py role-policy")?;
+        if !output.status.success() {
+            bail!("tests/stack_iam.py role-policy failed: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        Ok(())
     }
 
     /// Invokes the planner with any event (a redelivered notification, the sweep's).
@@ -739,6 +800,25 @@ impl LocalStack {
         let body: Value =
             self.http.get(format!("{}/_sim/operations", self.sim.base_url())).send().await?.json().await?;
         Ok(body["operations"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// Every pending S3 notification to the planner, once each, as Lambda's first try of an
+    /// asynchronous invocation: a failure comes back as `Err` with the function's error and
+    /// the notification is still recorded in [`LocalStack::delivered_events`], for the test
+    /// to redeliver as Lambda's retry would.
+    pub async fn deliver_s3_events_once(&self) -> anyhow::Result<Vec<Result<Value, String>>> {
+        let mut responses = Vec::new();
+        loop {
+            let notifications = self.receive_s3_notifications().await?;
+            if notifications.is_empty() {
+                return Ok(responses);
+            }
+            for (event, receipt) in notifications {
+                self.delivered.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.push(event.clone());
+                responses.push(invoke(&self.http, &self.planner.invoke_url, &event).await.map_err(|e| e.to_string()));
+                self.delete_s3_notification(receipt).await?;
+            }
+        }
     }
 }
 

@@ -28,8 +28,8 @@ pub use hr::{parse_hr_file, HrFile, Termination};
 pub use message::{ActionMessage, MESSAGE_SCHEMA_VERSION};
 pub use outcome::{ActionResult, Findings, Outcome};
 pub use plan::{
-    decide, Action, ActionKind, Checks, Decision, DeleteMode, DeleteSpec, Hold, Plan, PlanBody, PlanCounts, PlanSource,
-    Request, SkipReason, SkippedRow, UserState,
+    decide, recheck, Action, ActionKind, Checks, Decision, DeleteMode, DeleteSpec, Hold, LeftState, Plan, PlanBody,
+    PlanCounts, PlanSource, Request, SkipReason, SkippedRow, UserState,
 };
 pub use policy::{parse_policy, parse_policy_over, MeetingsRule, Policy, PolicyError, RecordingsRule};
 pub use roster::{parse_roster, Roster, RosterEntry};

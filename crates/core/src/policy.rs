@@ -20,6 +20,8 @@ pub struct Policy {
     /// `disassociate` (the user keeps a free account of their own) or `delete` (gone for good).
     pub delete_mode: DeleteMode,
     pub transfer: TransferPolicy,
+    /// How rosters are read.
+    pub roster: RosterPolicy,
     /// Revoke the user's SSO token before acting, so a live session cannot outlast the change.
     pub revoke_sso_first: bool,
     /// What to do when the user still hosts upcoming meetings (checked just before acting).
@@ -41,6 +43,7 @@ impl Default for Policy {
             hr_action: ActionKind::Delete,
             delete_mode: DeleteMode::Delete,
             transfer: TransferPolicy::default(),
+            roster: RosterPolicy::default(),
             revoke_sso_first: true,
             upcoming_meetings: MeetingsRule::Skip,
             cloud_recordings: RecordingsRule::KeepAsBasic,
@@ -52,20 +55,44 @@ impl Default for Policy {
     }
 }
 
-/// What a delete hands to the manager named by an HR row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// What a delete hands on, and to whom: the manager named by an HR row, else the
+/// archive account. A delete with neither never destroys the user's things unless
+/// `accept_data_loss` says so: the user is deactivated and kept as Basic instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TransferPolicy {
     pub meetings: bool,
     pub webinars: bool,
     pub recordings: bool,
     pub whiteboards: bool,
+    /// Who receives a deleted user's things when no manager is named (or the one named
+    /// cannot receive them): an active, licensed member of the account.
+    pub archive_email: Option<String>,
+    /// Delete without a transfer target, losing the user's meetings, recordings and
+    /// whiteboards. Off by default: such a delete becomes a deactivation.
+    pub accept_data_loss: bool,
 }
 
 impl Default for TransferPolicy {
     fn default() -> Self {
-        TransferPolicy { meetings: true, webinars: true, recordings: true, whiteboards: true }
+        TransferPolicy {
+            meetings: true,
+            webinars: true,
+            recordings: true,
+            whiteboards: true,
+            archive_email: None,
+            accept_data_loss: false,
+        }
     }
+}
+
+/// How a roster's email column is chosen.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RosterPolicy {
+    /// The header of the column that holds the departing person's email, for exports
+    /// whose headers do not say so unambiguously (`Employee`, `Departing employee`).
+    pub email_column: Option<String>,
 }
 
 /// The seeds' rule for users who still host meetings.

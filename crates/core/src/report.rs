@@ -2,7 +2,7 @@
 //! short text with the seeds' figures.
 
 use crate::backup::excel_safe;
-use crate::plan::{Plan, SkipReason};
+use crate::plan::{ActionKind, Plan, SkipReason, DEACTIVATED_INSTEAD};
 
 pub const PLAN_CSV_HEADER: [&str; 8] =
     ["line", "email_or_id", "decision", "reason_code", "reason", "user_id", "action_id", "before"];
@@ -85,6 +85,20 @@ pub fn plan_summary(plan: &Plan) -> String {
     if let Some(hold) = &plan.body.hold {
         text.push_str(&format!("\nHELD for approval: {}\n", hold.reason));
     }
+    let instead: Vec<String> = plan
+        .body
+        .actions
+        .iter()
+        .filter(|a| {
+            a.kind == ActionKind::Deactivate && a.reason.as_deref().is_some_and(|r| r.ends_with(DEACTIVATED_INSTEAD))
+        })
+        .map(|a| format!("  line {}: {}: {}", a.line, a.email, a.why()))
+        .collect();
+    if !instead.is_empty() {
+        text.push_str("\nDeletes planned as deactivations (no one to transfer their things to):\n");
+        text.push_str(&instead.join("\n"));
+        text.push('\n');
+    }
     let refused: Vec<String> = plan
         .body
         .skipped
@@ -110,4 +124,66 @@ pub fn is_input_problem(reason: &SkipReason) -> bool {
             | SkipReason::InvalidManager { .. }
             | SkipReason::InvalidAction { .. }
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{decide, Decision, PlanBody, PlanSource, Request};
+    use crate::policy::Policy;
+    use crate::snapshot::{Account, AccountUser, UserStatus};
+
+    fn plan_of(body: PlanBody) -> Plan {
+        Plan {
+            schema_version: 1,
+            run_id: "r".into(),
+            kind: PlanSource::Hr,
+            source: "s3://b/hr/x.csv".into(),
+            created_at: String::new(),
+            backup_key: "backups/r/".into(),
+            input_format: "csv (,)".into(),
+            email_column: "email".into(),
+            body,
+        }
+    }
+
+    #[test]
+    fn the_summary_lists_deletes_planned_as_deactivations() {
+        let user = AccountUser {
+            id: Some("u1".into()),
+            email: "ana@acme.example".into(),
+            first_name: String::new(),
+            last_name: String::new(),
+            user_type: 2,
+            status: UserStatus::Active,
+            role_id: Some("m".into()),
+            last_login_time: None,
+            user_created_at: None,
+            employee_id: None,
+        };
+        let account = Account {
+            users: vec![user],
+            role_names: [("m".to_string(), "Member".to_string())].into_iter().collect(),
+            ..Account::default()
+        };
+        let request = Request {
+            line: 2,
+            email: Some("ana@acme.example".into()),
+            employee_id: None,
+            kind: ActionKind::Delete,
+            transfer_email: None,
+            reason: None,
+        };
+        let body = decide(Decision {
+            requests: &[request],
+            rejected: Vec::new(),
+            scheduled: Vec::new(),
+            account: &account,
+            policy: &Policy::default(),
+            calls_per_second: 1.0,
+        });
+        let summary = plan_summary(&plan_of(body));
+        assert!(summary.contains("Deletes planned as deactivations"), "{summary}");
+        assert!(summary.contains("  line 2: ana@acme.example: listed on line 2; delete asked for"), "{summary}");
+    }
 }

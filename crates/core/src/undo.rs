@@ -1,14 +1,19 @@
 //! Undo: from an earlier run's results to the actions that bring its users back.
 //!
 //! Only what the run itself changed is undone (`done` results of a deactivation or a
-//! downgrade, which record the user's prior state). A delete cannot be reversed through
-//! the API, and a user already back as they were needs nothing. The undo is a run like
-//! any other: same executor, same ledger, same summary.
+//! downgrade, which record the user's prior state), and only while it holds: a user is
+//! restored only if they are still as the run left them ([`LeftState`]: inactive after a
+//! deactivation, whatever type Zoom shows then; active and Basic after a downgrade; with
+//! the role the run saw). Anyone changed since (re-activated, re-licensed, deactivated
+//! after a downgrade, given another role) is skipped as `changed_since`, naming both
+//! states: undoing an old run must not overwrite what happened after it. A delete cannot
+//! be reversed through the API, and a user already back as they were needs nothing. The
+//! undo is a run like any other: same executor, same ledger, same summary.
 
 use rustc_hash::FxHashMap;
 
 use crate::outcome::ActionResult;
-use crate::plan::{count, Action, ActionKind, Checks, PlanBody, SkipReason, SkippedRow, UserState};
+use crate::plan::{count, Action, ActionKind, Checks, LeftState, PlanBody, SkipReason, SkippedRow, UserState};
 use crate::snapshot::{Account, AccountUser, UserStatus};
 
 /// The undo of `results` against the account as it is now. Rows are numbered by the
@@ -29,7 +34,9 @@ pub fn plan_undo(results: &[ActionResult], account: &Account, calls_per_second: 
             skipped.push(skip(SkipReason::NothingToUndo { outcome: result.outcome.label().to_string() }));
             continue;
         }
-        let Some(prior) = result.prior.clone().filter(|_| performed != ActionKind::Delete) else {
+        let Some((prior, left)) =
+            result.prior.clone().and_then(|prior| LeftState::after(performed, &prior).map(|left| (prior, left)))
+        else {
             skipped.push(skip(SkipReason::CannotUndo { kind: performed }));
             continue;
         };
@@ -45,6 +52,10 @@ pub fn plan_undo(results: &[ActionResult], account: &Account, calls_per_second: 
         }
         if now.status == UserStatus::Pending || prior.status == UserStatus::Pending {
             skipped.push(skip(SkipReason::PendingInvitation));
+            continue;
+        }
+        if !left.holds(&now) {
+            skipped.push(skip(SkipReason::ChangedSince { left, now }));
             continue;
         }
         actions.push(Action {
@@ -150,6 +161,76 @@ mod tests {
             ]
         );
         assert!(body.hold.is_none());
+    }
+
+    #[test]
+    fn an_undo_acts_only_on_users_still_as_the_run_left_them() {
+        let licensed = state(UserStatus::Active, 2);
+        let with_role = |mut state: UserState, role: &str| {
+            state.role_id = Some(role.to_string());
+            state
+        };
+        let mut promoted = user("promoted", UserStatus::Inactive, 1);
+        promoted.role_id = Some("role-admin".into());
+        let mut kept = user("kept", UserStatus::Inactive, 1);
+        kept.role_id = Some("role-member".into());
+        let account = Account {
+            users: vec![
+                // Downgraded by the run, deactivated since (they left): not brought back.
+                user("down-left", UserStatus::Inactive, 1),
+                // Deactivated by the run, re-activated as Basic since: not re-licensed.
+                user("deact-back-basic", UserStatus::Active, 1),
+                // Downgraded by the run, licensed again and deactivated since.
+                user("down-relicensed", UserStatus::Inactive, 2),
+                // Deactivated by the run and still so, with the type Zoom shows after it.
+                user("deact", UserStatus::Inactive, 1),
+                // Deactivated by the run, and promoted since.
+                promoted,
+                kept,
+            ],
+            ..Account::default()
+        };
+        let results = vec![
+            result("down-left", ActionKind::Downgrade, Outcome::Done, licensed.clone()),
+            result("deact-back-basic", ActionKind::Deactivate, Outcome::Done, licensed.clone()),
+            result("down-relicensed", ActionKind::Downgrade, Outcome::Done, licensed.clone()),
+            result("deact", ActionKind::Deactivate, Outcome::Done, licensed.clone()),
+            result("promoted", ActionKind::Deactivate, Outcome::Done, with_role(licensed.clone(), "role-member")),
+            result("kept", ActionKind::Deactivate, Outcome::Done, with_role(licensed.clone(), "role-member")),
+        ];
+        let body = plan_undo(&results, &account, 10.0);
+        let restored: Vec<&str> = body.actions.iter().map(|a| a.user_id.as_str()).collect();
+        assert_eq!(restored, ["deact", "kept"]);
+        let skipped: Vec<(&str, &str, String)> =
+            body.skipped.iter().map(|s| (s.value.as_str(), s.reason.code(), s.reason.to_string())).collect();
+        assert_eq!(
+            skipped,
+            [
+                (
+                    "deact-back-basic@acme.example",
+                    "changed_since",
+                    "changed since the run: it left the user inactive, they are now active, type 1".to_string()
+                ),
+                (
+                    "down-left@acme.example",
+                    "changed_since",
+                    "changed since the run: it left the user active, type 1, they are now inactive, type 1".to_string()
+                ),
+                (
+                    "down-relicensed@acme.example",
+                    "changed_since",
+                    "changed since the run: it left the user active, type 1, they are now inactive, type 2".to_string()
+                ),
+                (
+                    "promoted@acme.example",
+                    "changed_since",
+                    "changed since the run: it left the user inactive, role role-member, \
+                     they are now inactive, type 1, role role-admin"
+                        .to_string()
+                ),
+            ]
+        );
+        assert!(body.skipped.iter().all(|s| !s.reason.is_refusal()));
     }
 
     #[test]

@@ -1,10 +1,17 @@
 //! Properties of the roster and HR readers: they never panic, whatever they are given; a
 //! roster in any of the layouts people send reads back to exactly the people in it; and
-//! email normalization is idempotent.
+//! email normalization is idempotent. And of the decisions: whatever the account and the
+//! requests, no action touches a user whose role is not known to be actionable, no
+//! delete loses a user's things unless the policy accepts it, and an undo restores only
+//! users still as the run left them.
 
 use offboard_core::email::normalize;
 use offboard_core::policy::DatePolicy;
-use offboard_core::{parse_hr_file, parse_roster, SkipReason};
+use offboard_core::undo::plan_undo;
+use offboard_core::{
+    decide, parse_hr_file, parse_roster, Account, AccountUser, ActionKind, ActionResult, Decision, Findings, LeftState,
+    Outcome, Policy, Request, SkipReason, UserState, UserStatus,
+};
 use proptest::prelude::*;
 
 const XLSX: &[u8] = include_bytes!("fixtures/rosters/roster.xlsx");
@@ -278,4 +285,208 @@ fn normalize_composes_what_lower_casing_decomposes() {
     let once = normalize("\u{130}\u{316}@acme.example");
     assert_eq!(normalize(&once), once);
     assert_eq!(normalize("J\u{30c}@acme.example"), normalize("\u{1f0}@acme.example"));
+}
+
+/// One generated user: status, type, role (0 member, 1 admin, 2 none, 3 an id the roles
+/// list does not name), whether a Zoom Room.
+#[derive(Debug, Clone)]
+struct GenUser {
+    status: UserStatus,
+    user_type: u8,
+    role: u8,
+    room: bool,
+}
+
+fn gen_user() -> impl Strategy<Value = GenUser> {
+    (
+        prop::sample::select(vec![UserStatus::Active, UserStatus::Active, UserStatus::Inactive, UserStatus::Pending]),
+        prop::sample::select(vec![1u8, 2, 2]),
+        prop::sample::select(vec![0u8, 0, 0, 1, 2, 3]),
+        prop::bool::weighted(0.1),
+    )
+        .prop_map(|(status, user_type, role, room)| GenUser { status, user_type, role, room })
+}
+
+fn gen_account(users: &[GenUser]) -> Account {
+    let users_of = users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| AccountUser {
+            id: (u.status != UserStatus::Pending).then(|| format!("id{i}")),
+            email: format!("u{i}@acme.example"),
+            first_name: String::new(),
+            last_name: String::new(),
+            user_type: u.user_type,
+            status: u.status,
+            role_id: match u.role {
+                0 => Some("r-member".to_string()),
+                1 => Some("r-admin".to_string()),
+                2 => None,
+                _ => Some("r-unlisted".to_string()),
+            },
+            last_login_time: None,
+            user_created_at: None,
+            employee_id: None,
+        })
+        .collect();
+    Account {
+        users: users_of,
+        role_names: [("r-member", "Member"), ("r-admin", "Admin")]
+            .iter()
+            .map(|(id, name)| (id.to_string(), name.to_string()))
+            .collect(),
+        room_emails: users
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| u.room)
+            .map(|(i, _)| format!("u{i}@acme.example"))
+            .collect(),
+    }
+}
+
+/// A request: whom (an index, possibly past the account: a stranger), what, and a manager.
+fn gen_requests() -> impl Strategy<Value = Vec<(usize, ActionKind, Option<usize>)>> {
+    proptest::collection::vec(
+        (
+            0..14usize,
+            prop::sample::select(vec![
+                ActionKind::Delete,
+                ActionKind::Delete,
+                ActionKind::Deactivate,
+                ActionKind::Downgrade,
+            ]),
+            proptest::option::of(0..14usize),
+        ),
+        0..12,
+    )
+}
+
+proptest! {
+    #[test]
+    fn no_action_touches_an_unknown_role_and_no_delete_loses_data_unless_accepted(
+        users in proptest::collection::vec(gen_user(), 1..12),
+        requests in gen_requests(),
+        archive in proptest::option::of(0..14usize),
+        accept_data_loss in any::<bool>(),
+    ) {
+        let account = gen_account(&users);
+        let requests: Vec<Request> = requests
+            .iter()
+            .enumerate()
+            .map(|(line, (who, kind, manager))| Request {
+                line: line as u64 + 2,
+                email: Some(format!("u{who}@acme.example")),
+                employee_id: None,
+                kind: *kind,
+                transfer_email: manager.filter(|_| *kind == ActionKind::Delete).map(|m| format!("u{m}@acme.example")),
+                reason: None,
+            })
+            .collect();
+        let mut policy = Policy::default();
+        policy.transfer.archive_email = archive.map(|a| format!("u{a}@acme.example"));
+        policy.transfer.accept_data_loss = accept_data_loss;
+        let body = decide(Decision {
+            requests: &requests,
+            rejected: Vec::new(),
+            scheduled: Vec::new(),
+            account: &account,
+            policy: &policy,
+            calls_per_second: 1.0,
+        });
+        prop_assert_eq!(body.actions.len() + body.skipped.len(), requests.len());
+        let index_of = |email: &str| account.users.iter().position(|u| u.email == email);
+        let acted: Vec<usize> = body.actions.iter().filter_map(|a| index_of(&a.email)).collect();
+        for action in &body.actions {
+            let at = index_of(&action.email).expect("acts on a user of the account");
+            let (user, generated) = (&account.users[at], &users[at]);
+            prop_assert!(generated.role == 0 && !generated.room, "{action:?} acts on {generated:?}");
+            prop_assert_eq!(&action.before, &UserState::of(user));
+            if action.kind != ActionKind::Delete || user.status == UserStatus::Pending {
+                continue;
+            }
+            let spec = action.delete.as_deref().expect("a delete has its spec");
+            match spec.transfer_email.as_deref() {
+                None => prop_assert!(accept_data_loss, "a delete without a transfer: {action:?}"),
+                Some(target) => {
+                    let t = index_of(target).expect("the target is a user of the account");
+                    let (target_user, target_gen) = (&account.users[t], &users[t]);
+                    prop_assert!(t != at && !acted.contains(&t), "target {target} leaves too: {action:?}");
+                    prop_assert_eq!(target_user.status, UserStatus::Active);
+                    prop_assert!(target_user.user_type == 2 && target_gen.role == 0 && !target_gen.room);
+                    prop_assert!(spec.transfer_recordings && spec.transfer_meetings && spec.transfer_whiteboards);
+                }
+            }
+        }
+        // A delete that became a deactivation says so.
+        for action in body.actions.iter().filter(|a| a.kind == ActionKind::Deactivate) {
+            let asked = &requests.iter().find(|r| r.line == action.line).expect("its request").kind;
+            if *asked == ActionKind::Delete {
+                prop_assert!(!accept_data_loss);
+                prop_assert!(action.why().contains("deactivated instead, keeping them"), "{}", action.why());
+            }
+        }
+    }
+
+    #[test]
+    fn an_undo_restores_only_users_still_as_the_run_left_them(
+        cases in proptest::collection::vec(
+            (
+                prop::sample::select(vec![ActionKind::Deactivate, ActionKind::Downgrade, ActionKind::Delete]),
+                prop::sample::select(vec![UserStatus::Active, UserStatus::Inactive, UserStatus::Pending]),
+                prop::sample::select(vec![1u8, 2]),
+                prop::sample::select(vec![UserStatus::Active, UserStatus::Inactive]),
+                prop::sample::select(vec![1u8, 2]),
+                any::<bool>(),
+            ),
+            0..10,
+        ),
+    ) {
+        let mut users = Vec::new();
+        let mut results = Vec::new();
+        for (i, (kind, now_status, now_type, prior_status, prior_type, role_changed)) in cases.iter().enumerate() {
+            users.push(AccountUser {
+                id: Some(format!("id{i}")),
+                email: format!("u{i}@acme.example"),
+                first_name: String::new(),
+                last_name: String::new(),
+                user_type: *now_type,
+                status: *now_status,
+                role_id: Some(if *role_changed { "r-admin" } else { "r-member" }.to_string()),
+                last_login_time: None,
+                user_created_at: None,
+                employee_id: None,
+            });
+            let prior = UserState { status: *prior_status, user_type: *prior_type, role_id: Some("r-member".into()) };
+            results.push(ActionResult {
+                run_id: "r".into(),
+                action_id: format!("{i:04}"),
+                kind: *kind,
+                user_id: format!("id{i}"),
+                email: format!("u{i}@acme.example"),
+                outcome: Outcome::Done,
+                performed: None,
+                findings: Findings::default(),
+                zoom_message: None,
+                prior: Some(prior),
+                attempt: 1,
+                started_at: String::new(),
+                finished_at: String::new(),
+            });
+        }
+        let account = Account { users, ..Account::default() };
+        let body = plan_undo(&results, &account, 1.0);
+        prop_assert_eq!(body.actions.len() + body.skipped.len(), results.len());
+        for action in &body.actions {
+            let result = results.iter().find(|r| r.action_id == action.action_id).expect("its result");
+            let left = LeftState::after(result.kind, result.prior.as_ref().expect("a prior"));
+            prop_assert!(left.is_some_and(|left| left.holds(&action.before)), "{action:?}");
+            prop_assert_eq!(action.restore.as_ref(), result.prior.as_ref());
+        }
+        for row in &body.skipped {
+            if let SkipReason::ChangedSince { left, now } = &row.reason {
+                prop_assert!(!left.holds(now));
+                prop_assert!(row.reason.to_string().contains(left.status.as_str()));
+            }
+        }
+    }
 }

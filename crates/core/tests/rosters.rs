@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+use offboard_core::policy::RosterPolicy;
+use offboard_core::roster::parse_roster_with;
 use offboard_core::{parse_roster, InputError, Roster, SkipReason};
 
 fn fixture_path(name: &str) -> PathBuf {
@@ -255,4 +257,145 @@ fn an_empty_file_is_empty() {
 #[test]
 fn a_file_of_blank_lines_is_empty() {
     refused("only-blank-lines.csv", "empty");
+}
+
+// The email column when the headers do not settle it (`fixtures/rosters/email-columns/`).
+// Acting on the wrong column deactivates the managers instead of the people leaving, so a
+// roster whose addresses sit in more than one column must name the person's column (by
+// header, or by the policy's `roster.email_column`) or be refused.
+
+/// A refusal of `name` as ambiguous: the message names the file, each candidate column by
+/// header and position, and both ways to fix it.
+fn ambiguous(name: &str, candidates: &[&str]) -> String {
+    let message = refused(name, "ambiguous_email_column").to_string();
+    for candidate in candidates {
+        assert!(message.contains(candidate), "{name}: the message does not name {candidate}: {message}");
+    }
+    assert!(message.contains("`Email`") && message.contains("roster.email_column"), "{name}: no fix: {message}");
+    message
+}
+
+#[test]
+fn an_employee_email_column_is_read_and_never_the_managers_before_it() {
+    let roster = parse("email-columns/manager-email-employee-email.csv");
+    assert_eq!(
+        entries(&roster),
+        [(2, "ana.lopez@acme.example"), (3, "bo.chen@acme.example"), (4, "cy.diaz@acme.example")]
+    );
+    assert_eq!(rejected(&roster), []);
+    assert_eq!(roster.email_column, "Employee Email");
+    assert!(roster.email_column_by_name);
+}
+
+#[test]
+fn an_email_column_wins_over_a_manager_email_column() {
+    let roster = parse("email-columns/manager-email-and-email.csv");
+    assert_eq!(entries(&roster), [(2, "ana.lopez@acme.example"), (3, "bo.chen@acme.example")]);
+    assert_eq!(roster.email_column, "Email");
+}
+
+#[test]
+fn a_supervisor_and_a_departing_employee_column_without_an_email_header_is_refused() {
+    let message = ambiguous(
+        "email-columns/supervisor-departing-employee.csv",
+        &["`Supervisor` (column 1", "`Departing employee` (column 2"],
+    );
+    assert!(!message.contains("Last day` (column"), "a column without addresses is no candidate: {message}");
+}
+
+#[test]
+fn column_one_is_never_read_when_its_header_names_a_manager() {
+    // `Manager,Name`: only column 1 holds addresses, and they are the managers'.
+    ambiguous("email-columns/manager-name.csv", &["`Manager` (column 1"]);
+}
+
+#[test]
+fn a_bracketed_note_naming_a_manager_makes_an_email_header_someone_elses() {
+    // `Email (manager)` reads as `Email` once the note is dropped, but it is the manager's.
+    ambiguous("email-columns/bracketed-manager-note.csv", &["`Email (manager)` (column 1", "`Leaver` (column 2"]);
+}
+
+#[test]
+fn two_email_columns_with_different_addresses_are_refused() {
+    let message = ambiguous("email-columns/email-work-email.csv", &["`Email` (column 1", "`Work Email` (column 2"]);
+    assert!(message.contains("line 3"), "the message names the line where they differ: {message}");
+}
+
+#[test]
+fn two_email_columns_that_agree_read_as_one() {
+    // Row 3 leaves `Work Email` blank, row 4 leaves `Email` blank: each names one person.
+    let roster = parse("email-columns/email-work-email-agree.csv");
+    assert_eq!(
+        entries(&roster),
+        [(2, "ana.lopez@acme.example"), (3, "bo.chen@acme.example"), (4, "cy.diaz@acme.example")]
+    );
+    assert_eq!(rejected(&roster), []);
+    assert!(roster.email_column_by_name);
+}
+
+#[test]
+fn reports_to_and_transfer_to_columns_make_a_person_column_ambiguous() {
+    ambiguous(
+        "email-columns/departing-reports-to.csv",
+        &["`Departing employee` (column 1", "`Reports to` (column 2", "`Transfer recordings to` (column 3"],
+    );
+}
+
+#[test]
+fn a_bare_list_with_two_columns_of_addresses_is_refused() {
+    ambiguous("email-columns/no-header-two-columns.csv", &["column 1", "column 2"]);
+}
+
+fn with_column(column: &str) -> RosterPolicy {
+    RosterPolicy { email_column: Some(column.to_string()) }
+}
+
+#[test]
+fn the_policy_names_the_column_when_the_headers_do_not() {
+    let name = "email-columns/supervisor-departing-employee.csv";
+    // Matched like any header: case, spaces, `-` and `_` do not matter.
+    let roster = parse_roster_with(&key(name), &fixture(name), &with_column("departing_EMPLOYEE")).unwrap();
+    assert_eq!(entries(&roster), [(2, "ana.lopez@acme.example"), (3, "bo.chen@acme.example")]);
+    assert_eq!(roster.email_column, "Departing employee");
+    assert!(roster.email_column_by_name);
+
+    // The policy's column is read even where a header would have chosen another.
+    let name = "email-columns/manager-email-and-email.csv";
+    let roster = parse_roster_with(&key(name), &fixture(name), &with_column("Manager Email")).unwrap();
+    assert_eq!(entries(&roster), [(2, "boss.one@acme.example"), (3, "boss.two@acme.example")]);
+}
+
+#[test]
+fn a_policy_column_the_file_does_not_have_is_refused_naming_the_headers() {
+    let name = "email-columns/supervisor-departing-employee.csv";
+    let err = parse_roster_with(&key(name), &fixture(name), &with_column("Leaver")).unwrap_err();
+    assert_eq!(err.kind(), "unknown_email_column");
+    let message = err.to_string();
+    assert!(message.starts_with(&format!("{}: ", key(name))), "{message}");
+    assert!(message.contains("`Leaver`") && message.contains("Supervisor, Departing employee, Last day"), "{message}");
+    // A bare list has no headers to name.
+    let err = parse_roster_with(&key("no-header.csv"), &fixture("no-header.csv"), &with_column("Email")).unwrap_err();
+    assert_eq!(err.kind(), "unknown_email_column");
+}
+
+#[test]
+fn a_blank_policy_column_is_no_column() {
+    let roster = parse_roster_with(&key("2017-layout.csv"), &fixture("2017-layout.csv"), &with_column("  ")).unwrap();
+    assert_eq!(roster.entries.len(), 4);
+}
+
+/// The hostile workbooks of `fixtures/workbooks/` (see `make_hostile.py`), which the
+/// end-to-end tests upload too: each is refused, naming the file and the limit.
+#[test]
+fn hostile_workbooks_are_refused_naming_the_limit() {
+    for (name, kind, limit) in
+        [("wide.xlsx", "too_wide", "1024 columns"), ("shared-strings-bomb.xlsx", "workbook_too_large", "4194304")]
+    {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/workbooks").join(name);
+        let bytes = std::fs::read(&path).unwrap();
+        let err = parse_roster(&key(name), &bytes).unwrap_err();
+        assert_eq!(err.kind(), kind, "{err}");
+        let message = err.to_string();
+        assert!(message.starts_with(&format!("inbox/{name}: ")) && message.contains(limit), "{message}");
+    }
 }

@@ -2,7 +2,8 @@
 //!
 //! `aws_lambda_events::S3Event` requires fields (`userIdentity`, `requestParameters`,
 //! ...) that moto's notifications lack, so the planner reads only what it needs: the
-//! event name, bucket and key. The version and ETag come from `HeadObject` instead.
+//! event name, bucket, key and the version (which S3 names in every notification from a
+//! versioned bucket): the planner reads that version, never whatever the key holds now.
 //! `s3:TestEvent` bodies have no `Records` at all, and yield no records here.
 
 use serde::Deserialize;
@@ -38,6 +39,9 @@ pub struct S3Bucket {
 pub struct S3Object {
     /// URL-encoded, form style.
     pub key: String,
+    /// The version the event is about; absent for an unversioned bucket.
+    #[serde(rename = "versionId", default)]
+    pub version_id: Option<String>,
 }
 
 impl S3Record {
@@ -60,6 +64,11 @@ mod tests {
         assert_eq!(n.records.len(), 1);
         assert!(n.records[0].is_object_created());
         assert_eq!(n.records[0].s3.object.key, "inbox%2FQ4+leavers%2Bcontractors.csv");
+        assert_eq!(n.records[0].s3.object.version_id, None);
+
+        let versioned = moto.replace(r#""eTag":"x""#, r#""eTag":"x","versionId":"v-2""#);
+        let n: S3Notification = serde_json::from_str(&versioned).unwrap();
+        assert_eq!(n.records[0].s3.object.version_id.as_deref(), Some("v-2"));
 
         let test_event = r#"{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2026-11-22T10:00:00Z","Bucket":"b"}"#;
         let n: S3Notification = serde_json::from_str(test_event).unwrap();

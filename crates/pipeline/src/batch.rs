@@ -10,7 +10,11 @@
 //!   that cannot be read, or that fails on its last allowed delivery (`gave_up` is then
 //!   its recorded outcome), is moved to the DLQ with its reason as message attributes
 //!   and acknowledged, so the DLQ says why and SQS's own redrive is never the one to move it.
-//! - Then, for each run the batch touched, the executor checks whether the run is complete.
+//! - Then, for each run the batch touched, the executor checks whether the run is complete,
+//!   and finishes its end (the summary, the notification). When that fails (S3, or SNS
+//!   refusing the publish), one of the run's messages comes back to try again: its result
+//!   is recorded, so its redelivery makes no Zoom call. If all of them were on their last
+//!   delivery, one is moved to the DLQ with the reason instead: redriving it finishes the run.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -111,8 +115,9 @@ impl BatchRunner<'_> {
         };
 
         let mut report = BatchReport::default();
-        // Per run, a message of it that may come back to check completion again.
-        let mut runs = BTreeMap::<String, Option<String>>::new();
+        // Per run, a message of it that may come back to check completion again, and one
+        // acknowledged with its result recorded, for the DLQ when none may come back.
+        let mut runs = BTreeMap::<String, (Option<String>, Option<&Delivery>)>::new();
         for (delivery, execution, disposition) in &settled {
             if let Disposition::Fail = disposition {
                 report.failures.push(delivery.message_id.clone());
@@ -136,32 +141,53 @@ impl BatchRunner<'_> {
                 report.dead_lettered += 1;
             }
             if let Some(run_id) = execution.as_ref().and_then(Execution::run_id) {
-                let entry = runs.entry(run_id.to_string()).or_default();
-                if entry.is_none() && delivery.receive_count < self.settings.max_receive_count {
-                    *entry = Some(delivery.message_id.clone());
+                let (comes_back, recorded) = runs.entry(run_id.to_string()).or_default();
+                if comes_back.is_none() && delivery.receive_count < self.settings.max_receive_count {
+                    *comes_back = Some(delivery.message_id.clone());
+                }
+                let acknowledged_as_recorded = matches!(
+                    (execution, disposition),
+                    (Some(Execution::Recorded { .. } | Execution::AlreadyRecorded { .. }), Disposition::Ack)
+                );
+                if recorded.is_none() && acknowledged_as_recorded {
+                    *recorded = Some(*delivery);
                 }
             }
         }
-        for (run_id, message_id) in runs {
-            match self.executor.complete_if_done(&run_id).await {
-                Ok(Some(summary)) => report.completed.push(summary),
-                Ok(None) => {}
-                Err(error) => {
-                    // Redeliver one of the run's messages: its result is recorded, so the
-                    // redelivery makes no Zoom call and only checks completion again. Not
-                    // one on its last delivery: SQS would move it to the DLQ without a reason.
-                    match message_id {
-                        Some(message_id) => {
-                            tracing::warn!(%run_id, %error, "run completion not checked; a message comes back to check again");
-                            if !report.failures.contains(&message_id) {
-                                report.failures.push(message_id);
-                            }
-                        }
-                        None => {
-                            tracing::error!(%run_id, %error, "run completion not checked, and no message may come back")
-                        }
-                    }
+        for (run_id, (comes_back, recorded)) in runs {
+            let error = match self.executor.complete_if_done(&run_id).await {
+                Ok(Some(summary)) => {
+                    report.completed.push(summary);
+                    continue;
                 }
+                Ok(None) => continue,
+                Err(error) => error,
+            };
+            // Redeliver one of the run's messages: its result is recorded, so the
+            // redelivery makes no Zoom call and only finishes the run's end again. Not one
+            // on its last delivery: SQS would move it to the DLQ without a reason.
+            if let Some(message_id) = comes_back {
+                tracing::warn!(%run_id, %error, "run's end not finished; a message comes back to finish it");
+                if !report.failures.contains(&message_id) {
+                    report.failures.push(message_id);
+                }
+                continue;
+            }
+            let Some(delivery) = recorded else {
+                tracing::error!(%run_id, %error, "run's end not finished, and no message of it may come back");
+                continue;
+            };
+            // The reason is cut to 1024 characters in the DLQ: what to do first, the error last.
+            let reason = format!(
+                "run {run_id}'s end (summary, notification) is not finished and every message of the run in \
+                 the batch was on its last delivery: redrive this one to finish it (its result is recorded, so \
+                 it makes no Zoom call). The error: {error}"
+            );
+            tracing::error!(%run_id, %error, "run's end not finished; a message of it goes to the DLQ to finish it");
+            match self.dead_letter(delivery, &reason).await {
+                Disposition::Ack => report.dead_lettered += 1,
+                // Still on the queue: SQS's redrive moves it to the DLQ, without the reason.
+                Disposition::Fail => report.failures.push(delivery.message_id.clone()),
             }
         }
         report.elapsed = started.elapsed();

@@ -1,9 +1,35 @@
 //! The end of a run: once every action sent has its result, `report.csv`, then
-//! `summary.json` written once, and from its one writer the notification.
+//! `summary.json` written once, then the notification, published once and recorded in
+//! `notified.json`.
 //!
 //! Whoever records a run's last result calls this (the executor, per batch); so does the
-//! planner for a run that sent no action, which no executor would ever finish.
+//! planner for a run that sent no action, which no executor would ever finish. Each call
+//! finishes what an earlier one left undone, so a publish that failed is made by the next
+//! call: the executor's batch brings one of the run's messages back for it (its result
+//! is recorded, so it makes no Zoom call and only calls this again).
+//!
+//! What is guaranteed of the notification:
+//! - It is published only once `summary.json` is written, and carries that summary (the
+//!   one in the bucket, whoever wrote it).
+//! - A publish SNS accepted is recorded, write-once, in `runs/<run>/notified.json`; a
+//!   call that finds it does nothing more.
+//! - Before publishing, a call takes the notification's claim: numbered, write-once
+//!   objects `runs/<run>/notify-claims/<n>.json` with an expiry (the notifier's claim
+//!   TTL, at least the function's timeout), as the ledger's claims on actions. So two
+//!   calls never publish at once: normally the summary's writer takes claim 1 and
+//!   publishes; a call that finds a live claim publishes nothing and returns an error,
+//!   to be called again later (by then the notification is recorded, or the claim was
+//!   released or expired).
+//! - A publish that fails releases the claim (the next number, already expired) and
+//!   returns the error: the next call publishes.
+//! - Exactly one notification in every path where no invocation dies between a publish
+//!   SNS accepted and its record, and S3 and SNS answer what they did. Otherwise (a
+//!   crash or an S3 failure between the publish and `notified.json`, or a publish SNS
+//!   accepted but answered as failed) the claim expires or is released and a later call
+//!   publishes again: at least once, never none while some call comes back.
 
+use jiff::{SignedDuration, Timestamp};
+use offboard_core::ledger::{attempt_of_key, next_claim, Claim, NextClaim};
 use offboard_core::summary::{report_csv, summarize, RunSummary};
 use offboard_core::ActionResult;
 use serde::{Deserialize, Serialize};
@@ -25,16 +51,50 @@ pub struct RunHeader {
     pub sent_at: String,
 }
 
-/// The run's summary when this call completed it; `None` when it is not complete yet,
-/// or was completed before.
+/// What `runs/<run>/notified.json` holds: the run's notification went out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notified {
+    pub run_id: String,
+    pub published_at: Timestamp,
+    /// SNS's id of the published message.
+    pub message_id: Option<String>,
+    /// The notification claim under which it was published.
+    pub claim: u32,
+}
+
+/// The `action_id` of the notification's claims (`runs/<run>/notify-claims/<n>.json`).
+const NOTIFICATION: &str = "notification";
+
+/// The run's summary when this call finished the run: it published the notification
+/// (or, without a notifier, wrote the summary). `None` when the run is not complete yet,
+/// or was finished before. An error leaves the end unfinished: call again later.
 pub async fn complete_if_done(
     store: &Store,
     notifier: Option<&Notifier>,
     run_id: &str,
 ) -> Result<Option<RunSummary>, PipelineError> {
-    let summary_key = keys::summary_key(run_id);
-    if store.exists(&summary_key).await? {
+    let Some(notifier) = notifier else {
+        if store.exists(&keys::summary_key(run_id)).await? {
+            return Ok(None);
+        }
+        return Ok(summary_of(store, run_id).await?.and_then(|(summary, wrote)| wrote.then_some(summary)));
+    };
+    if store.exists(&keys::notified_key(run_id)).await? {
         return Ok(None);
+    }
+    let Some((summary, _)) = summary_of(store, run_id).await? else {
+        return Ok(None);
+    };
+    announce(store, notifier, &summary).await.map(Some)
+}
+
+/// The run's summary and whether this call wrote it: the one in the bucket, or, when the
+/// run has every result and none is there yet, `report.csv` and the summary written now.
+/// `None` while results are missing.
+async fn summary_of(store: &Store, run_id: &str) -> Result<Option<(RunSummary, bool)>, PipelineError> {
+    let summary_key = keys::summary_key(run_id);
+    if let Some(written) = store.get_optional(&summary_key).await? {
+        return Ok(Some((read_summary(&summary_key, &written)?, false)));
     }
     let Some(header) = store.get_optional(&keys::run_header_key(run_id)).await? else {
         return Ok(None);
@@ -50,11 +110,100 @@ pub async fn complete_if_done(
     store.put(&report_key, report_csv(&results), "text/csv").await?;
     let summary = summarize(run_id, header.actions, &results, &report_key, clock::now());
     if store.put_json_once(&summary_key, &summary).await? == PutOnce::AlreadyExists {
-        return Ok(None);
+        // Another call completed it at the same time: announce its summary, not ours.
+        let written = store.get(&summary_key).await?;
+        return Ok(Some((read_summary(&summary_key, &written)?, false)));
     }
     tracing::info!(run_id, planned = summary.planned, by_outcome = ?summary.by_outcome, "run complete");
-    if let Some(notifier) = notifier {
-        notifier.run_completed(&summary).await?;
+    Ok(Some((summary, true)))
+}
+
+fn read_summary(key: &str, bytes: &[u8]) -> Result<RunSummary, PipelineError> {
+    serde_json::from_slice(bytes).map_err(|e| PipelineError::Data { what: key.to_string(), detail: e.to_string() })
+}
+
+/// Publishes the notification under its claim and records it.
+async fn announce(store: &Store, notifier: &Notifier, summary: &RunSummary) -> Result<RunSummary, PipelineError> {
+    let run_id = summary.run_id.as_str();
+    let claim = match claim_notification(store, run_id, notifier.claim_ttl(), clock::now()).await? {
+        Ok(claim) => claim,
+        Err(holder) => {
+            tracing::info!(run_id, %holder, "another call is publishing the run's notification");
+            return Err(PipelineError::Sns {
+                operation: "Publish",
+                detail: format!("run {run_id}'s notification is not recorded as published yet: {holder}"),
+            });
+        }
+    };
+    let message_id = match notifier.run_completed(summary).await {
+        Ok(message_id) => message_id,
+        Err(error) => {
+            release(store, &claim).await;
+            return Err(error);
+        }
+    };
+    let notified =
+        Notified { run_id: run_id.to_string(), published_at: clock::now(), message_id, claim: claim.attempt };
+    if store.put_json_once(&keys::notified_key(run_id), &notified).await? == PutOnce::AlreadyExists {
+        tracing::warn!(run_id, claim = claim.attempt, "the run's notification was already recorded as published");
     }
-    Ok(Some(summary))
+    Ok(summary.clone())
+}
+
+/// Takes the run's notification claim as of `now`, or says who holds it.
+async fn claim_notification(
+    store: &Store,
+    run_id: &str,
+    ttl: SignedDuration,
+    now: Timestamp,
+) -> Result<Result<Claim, String>, PipelineError> {
+    let owner = format!("pid {} at {now}", std::process::id());
+    let first = Claim::new(run_id, NOTIFICATION, 1, &owner, now, ttl);
+    if store.put_json_once(&keys::notify_claim_key(run_id, 1), &first).await? == PutOnce::Written {
+        return Ok(Ok(first));
+    }
+    let keys = store.list_keys(&keys::notify_claims_prefix(run_id)).await?;
+    let Some(attempt) = keys.iter().filter_map(|k| attempt_of_key(k)).max() else {
+        return Ok(Err("claim 1 is taken but not listed yet".to_string()));
+    };
+    let latest: Option<Claim> = store
+        .get_optional(&keys::notify_claim_key(run_id, attempt))
+        .await?
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    // A claim that cannot be read counts as live: waiting is safe, publishing twice is not.
+    let Some(latest) = latest else {
+        return Ok(Err(format!("claim {attempt} cannot be read")));
+    };
+    match next_claim(&latest, now) {
+        NextClaim::Wait { for_ } => {
+            Ok(Err(format!("claim {} is held by {} for {}s more", latest.attempt, latest.owner, for_.as_secs().max(1))))
+        }
+        NextClaim::TakeOver { attempt } => {
+            let claim = Claim::new(run_id, NOTIFICATION, attempt, &owner, now, ttl);
+            match store.put_json_once(&keys::notify_claim_key(run_id, attempt), &claim).await? {
+                PutOnce::Written => {
+                    tracing::info!(run_id, attempt, previous_owner = %latest.owner, "took over the notification claim");
+                    Ok(Ok(claim))
+                }
+                PutOnce::AlreadyExists => Ok(Err(format!("claim {attempt} was just taken by another call"))),
+            }
+        }
+    }
+}
+
+/// Lets the next call publish at once instead of waiting for the claim to expire: the
+/// next claim number, already expired. Best effort: if it fails, the claim expires.
+async fn release(store: &Store, claim: &Claim) {
+    let now = clock::now();
+    let released = Claim {
+        attempt: claim.attempt + 1,
+        owner: format!("{} (released)", claim.owner),
+        claimed_at: now,
+        expires_at: now,
+        ..claim.clone()
+    };
+    let key = keys::notify_claim_key(&claim.run_id, released.attempt);
+    if let Err(error) = store.put_json_once(&key, &released).await {
+        tracing::warn!(%error, "notification claim not released; it will expire");
+    }
 }

@@ -204,14 +204,17 @@ impl Executor {
         Ok(())
     }
 
-    /// When every action of the run has its result: see [`completion::complete_if_done`].
+    /// When every action of the run has its result, its end (the summary, then the
+    /// notification, once): see [`completion::complete_if_done`]. An error means the end
+    /// is not finished: call again later (the batch brings a message of the run back).
     pub async fn complete_if_done(&self, run_id: &str) -> Result<Option<RunSummary>, PipelineError> {
         completion::complete_if_done(self.ledger.store(), self.notifier.as_ref(), run_id).await
     }
 }
 
 /// Every Zoom call [`perform`] may make for the action (a check can turn a deactivation
-/// or a delete into a downgrade): the scopes the Zoom app must hold before it acts.
+/// or a delete into a downgrade; a delete that names a transfer target may need a lookup
+/// of the user): the scopes the Zoom app must hold before it acts.
 pub fn calls_of(action: &Action) -> Vec<ZoomCall> {
     let mut calls = Vec::new();
     if action.checks.upcoming_meetings != MeetingsRule::Ignore {
@@ -232,13 +235,24 @@ pub fn calls_of(action: &Action) -> Vec<ZoomCall> {
         ActionKind::Restore => &[ZoomCall::UpdateStatus, ZoomCall::UpdateUser],
         ActionKind::Delete => &[ZoomCall::DeleteUser],
     });
+    if action.kind == ActionKind::Delete && transfer_target(action).is_some() {
+        calls.push(ZoomCall::GetUser);
+    }
     calls
 }
 
-/// Makes the checks the action carries, then the change. `Ok(Some(outcome))` when a
-/// check said not to act (a `Skipped` outcome). `findings` and `performed` say what was
-/// found and done, even when a later call fails. Cloud recordings are counted over the
-/// month before `today` (Zoom answers at most a month per call).
+/// The user a delete hands the user's things to, when it names one.
+fn transfer_target(action: &Action) -> Option<&str> {
+    action.delete.as_deref().and_then(|spec| spec.transfer_email.as_deref())
+}
+
+/// Makes the checks the action carries, then the change. `Ok(Some(outcome))` is the
+/// outcome to record instead of `done`: a check said not to act (`Skipped`), or Zoom's
+/// answer took a lookup to read (`Failed`: a delete answered 404/1001 whose user still
+/// exists, because its transfer target is no user). An error is read by [`final_outcome`].
+/// `findings` and `performed` say what was found and done, even when a later call fails.
+/// Cloud recordings are counted over the month before `today` (Zoom answers at most a
+/// month per call).
 pub async fn perform(
     zoom: &ZoomClient,
     action: &Action,
@@ -324,10 +338,47 @@ pub async fn perform(
                 transfer_recording: spec.transfer_recordings,
                 transfer_whiteboard: spec.transfer_whiteboards,
             };
-            zoom.delete(user, &options).await?
+            match zoom.delete(user, &options).await {
+                Err(error) if error.kind() == ErrorKind::AlreadyGone => {
+                    if let Some(target) = &options.transfer_email {
+                        return user_gone_or_target_missing(zoom, user, target, error).await;
+                    }
+                    return Err(error);
+                }
+                answer => answer?,
+            }
         }
     }
     Ok(None)
+}
+
+/// Zoom answers a delete 404/1001 ("User does not exist") both when the user is gone and
+/// when the transfer target is not a user of the account. The user's own lookup tells
+/// which: gone, and the delete's answer stands (`already_done`); still there, and the
+/// delete failed for its target. Any other answer to the lookup is the action's answer
+/// (a transient one sends it back; the delete is tried again).
+async fn user_gone_or_target_missing(
+    zoom: &ZoomClient,
+    user: &str,
+    target: &str,
+    deleted: ZoomError,
+) -> Result<Option<Outcome>, ZoomError> {
+    match zoom.get_user(user).await {
+        Err(lookup) if lookup.kind() == ErrorKind::AlreadyGone => Err(deleted),
+        Err(lookup) => Err(lookup),
+        Ok(_) => {
+            tracing::warn!("the delete was answered 1001 but the user still exists: its transfer target is no user");
+            let (http_status, code) = deleted.status_and_code().unwrap_or((404, Some(1001)));
+            Ok(Some(Outcome::Failed {
+                http_status,
+                code,
+                reason: format!(
+                    "Zoom answered 1001 to the delete transferring to {target}, but the user still exists: \
+                     the transfer target is not a user of the account"
+                ),
+            }))
+        }
+    }
 }
 
 /// Which try of an action a result ends, and when that try started.

@@ -3,7 +3,8 @@
 //! operator CLI, so a dry run reads a file exactly as the pipeline will.
 
 use jiff::Timestamp;
-use offboard_core::{parse_hr_file, parse_roster, ActionResult, InputError, Policy, Request, SkippedRow, Termination};
+use offboard_core::roster::parse_roster_with;
+use offboard_core::{parse_hr_file, ActionResult, InputError, Policy, Request, SkippedRow, Termination};
 
 /// A file read into requests: what a plan is decided from.
 #[derive(Default)]
@@ -17,8 +18,9 @@ pub struct ReadInput {
     pub undo: Vec<ActionResult>,
 }
 
+/// A roster, its email column chosen as the policy's `roster` section says.
 pub fn read_roster(key: &str, bytes: &[u8], policy: &Policy) -> Result<ReadInput, InputError> {
-    let mut roster = parse_roster(key, bytes)?;
+    let mut roster = parse_roster_with(key, bytes, &policy.roster)?;
     Ok(ReadInput {
         requests: roster.take_requests(policy.inbox_action),
         format: roster.format,

@@ -35,6 +35,11 @@ pub fn approval_key(run_id: &str) -> String {
     format!("approvals/{run_id}.json")
 }
 
+/// The approval as the planner checked it (`approved.json`): what it sends, written once.
+pub fn approved_key(run_id: &str) -> String {
+    format!("runs/{run_id}/approved.json")
+}
+
 pub fn approval_refused_key(run_id: &str) -> String {
     format!("runs/{run_id}/approval-refused.json")
 }
@@ -90,6 +95,22 @@ pub fn summary_key(run_id: &str) -> String {
 
 pub fn report_key(run_id: &str) -> String {
     format!("runs/{run_id}/report.csv")
+}
+
+/// Written once the run's notification is published: a later completion check that
+/// finds it publishes nothing.
+pub fn notified_key(run_id: &str) -> String {
+    format!("runs/{run_id}/notified.json")
+}
+
+/// The claims on publishing the run's notification, numbered as an action's claims are:
+/// `runs/<run>/notify-claims/<n>.json`.
+pub fn notify_claims_prefix(run_id: &str) -> String {
+    format!("runs/{run_id}/notify-claims/")
+}
+
+pub fn notify_claim_key(run_id: &str, attempt: u32) -> String {
+    format!("runs/{run_id}/notify-claims/{attempt}.json")
 }
 
 /// An admin asks for the undo of `<run>` by writing `undo/<run>.json`.

@@ -7,6 +7,11 @@
 //! every message is on the queue, `sent.json` records it, so a redelivered event sends
 //! nothing twice; a crash before that point re-sends the plan already written, which the
 //! executor's write-once results make harmless.
+//!
+//! A delivery may die between any two writes, so every step after the plan is redone by
+//! the next delivery: the plan's other outputs are rewritten from the signed plan until
+//! the run is sent, an approval that began sending sends the rest, and HR terminations
+//! the sweep takes up leave `schedule/` only once their actions are on the queue.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -14,12 +19,13 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use offboard_core::backup::BackupManifest;
+use offboard_core::plan::recheck;
 use offboard_core::report::{plan_csv, plan_summary};
 use offboard_core::sweep::inactive_users;
 use offboard_core::undo::plan_undo;
 use offboard_core::{
     backup_csv, backup_jsonl, decide, parse_policy_over, Account, AccountUser, ActionKind, ActionMessage, ActionResult,
-    Decision, InputError, Plan, PlanSource, Policy, PolicyError, Request, Termination, UserState,
+    Decision, Findings, InputError, Outcome, Plan, PlanSource, Policy, PolicyError, Request, Termination, UserState,
 };
 use offboard_zoom::{ErrorKind, ZoomCall, ZoomClient, ZoomError};
 use serde::{Deserialize, Serialize};
@@ -65,6 +71,8 @@ pub enum PlanReport {
     Rejected { run_id: String, error_key: String, error: String },
     /// The approval was refused: `approval-refused.json` says why; nothing was sent.
     ApprovalRefused { run_id: String, reason: String },
+    /// The version of the object the event names is gone (deleted since); nothing read.
+    Gone { key: String, version: Option<String> },
     /// Not an input (outside the prefixes, or a folder).
     Ignored { key: String, reason: String },
 }
@@ -96,6 +104,28 @@ pub struct Approval {
     pub approved_by: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// What `runs/<run>/approved.json` holds: the approval as the planner checked it, written
+/// once before the first message, so that a redelivery sends exactly this (the rest of it)
+/// without checking again an account its own actions have changed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Approved {
+    run_id: String,
+    #[serde(default)]
+    approved_by: Option<String>,
+    /// Actions today's policy and roles refuse: recorded as `skipped`, never sent.
+    withheld: Vec<Withheld>,
+    approved_at: String,
+}
+
+/// An action of a held plan refused at approval.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Withheld {
+    action_id: String,
+    email: String,
+    code: String,
+    reason: String,
 }
 
 /// What `runs/<run>/approval-refused.json` holds.
@@ -146,8 +176,15 @@ pub struct Planner {
 }
 
 impl Planner {
-    /// Plans the run for `s3://bucket/key`; `key` as it arrived in the event (URL-encoded).
-    pub async fn plan_object(&self, bucket: &str, event_key: &str) -> Result<PlanReport, PipelineError> {
+    /// Plans the run for `s3://bucket/key`; `key` as it arrived in the event (URL-encoded),
+    /// and `version` the one the event names: that version is what is read and planned, so
+    /// a re-upload before this delivery cannot be planned under the first upload's run.
+    pub async fn plan_object(
+        &self,
+        bucket: &str,
+        event_key: &str,
+        version: Option<&str>,
+    ) -> Result<PlanReport, PipelineError> {
         let key = keys::decode_event_key(event_key);
         let store = Store::new(self.s3.clone(), bucket);
         if key.ends_with('/') {
@@ -172,7 +209,10 @@ impl Planner {
                 format!("not an input: expected {INBOX_PREFIX}, {HR_PREFIX}, {APPROVALS_PREFIX} or {UNDO_PREFIX}");
             return Ok(PlanReport::Ignored { key, reason });
         };
-        let info = store.head(&key).await?;
+        let Some(info) = store.head_version(&key, version).await? else {
+            tracing::warn!(%key, ?version, "the version the event names is gone; nothing read");
+            return Ok(PlanReport::Gone { key, version: version.map(str::to_string) });
+        };
         let run_id = run_id_for(bucket, &key, &info);
         let span = tracing::info_span!("plan", run_id = %run_id, key = %key);
         self.plan_run(&store, run_id, input, Some(info)).instrument(span).await
@@ -182,7 +222,7 @@ impl Planner {
     /// run id comes from the event's time, so a redelivered event lands in the same run.
     pub async fn sweep(&self, bucket: &str, request: SweepRequest) -> Result<PlanReport, PipelineError> {
         let store = Store::new(self.s3.clone(), bucket);
-        let run_id = format!("sweep-{}", request.now.strftime("%Y%m%dT%H%M%SZ"));
+        let run_id = sweep_run_id(request.now);
         let span = tracing::info_span!("sweep", run_id = %run_id);
         self.plan_run(&store, run_id, Input::Sweep(request), None).instrument(span).await
     }
@@ -225,9 +265,10 @@ impl Planner {
                 return rejected(error.to_string(), error.kind()).await;
             }
         }
+        let version = info.as_ref().and_then(|i| i.version_id.as_deref());
         let read = match &input {
-            Input::Roster { key } => read_roster(key, &store.get(key).await?, &policy),
-            Input::Hr { key } => read_hr(key, &store.get(key).await?, &policy, now),
+            Input::Roster { key } => read_roster(key, &store.get_version(key, version).await?, &policy),
+            Input::Hr { key } => read_hr(key, &store.get_version(key, version).await?, &policy, now),
             Input::Sweep(_) => Ok(ReadInput::default()),
             Input::Undo { of, .. } => match self.results_to_undo(store, of).await? {
                 Ok(results) => Ok(ReadInput { format: "undo".to_string(), undo: results, ..ReadInput::default() }),
@@ -254,10 +295,9 @@ impl Planner {
             }
             Err(error) => return Err(error),
         };
-        let mut schedule = Vec::new();
         if let Input::Sweep(_) = &input {
             read.requests = inactive_users(&account, &policy.sweep, now);
-            schedule = self.due_terminations(store, now, &policy, &mut read.requests).await?;
+            self.due_terminations(store, now, &policy, &mut read.requests).await?;
             read.format = "sweep".to_string();
         }
         let backup_key = self.back_up(store, &run_id, &account.users, &input, info.as_ref()).await?;
@@ -301,21 +341,22 @@ impl Planner {
             tracing::info!("a concurrent delivery wrote the plan first");
             return self.resume_written(store, &run_id).await;
         }
-        store.put(&keys::plan_csv_key(&run_id), plan_csv(&plan), "text/csv").await?;
-        store.put(&keys::plan_summary_key(&run_id), plan_summary(&plan).into_bytes(), "text/plain").await?;
-        if !plan.body.scheduled.is_empty() {
-            store.put_json(&keys::schedule_key(&run_id), &plan.body.scheduled).await?;
-            tracing::info!(scheduled = plan.body.scheduled.len(), "terminations scheduled for the sweep");
-        }
-        self.consume_schedule(store, &schedule, now).await?;
+        write_plan_outputs(store, &plan).await?;
         self.resume(store, plan, None).await
     }
 
     /// Sends the run's written plan, if the planner signed it; a plan anyone else wrote
-    /// is refused (`error.json`) and nothing is sent.
+    /// is refused (`error.json`) and nothing is sent. Until the run is sent, the plan's
+    /// other outputs are written again first: the delivery that wrote the plan may have
+    /// died before them.
     async fn resume_written(&self, store: &Store, run_id: &str) -> Result<PlanReport, PipelineError> {
         match read_signed_plan(store, &self.signer, run_id).await? {
-            Ok(plan) => self.resume(store, plan, None).await,
+            Ok(plan) => {
+                if !store.exists(&keys::sent_key(run_id)).await? {
+                    write_plan_outputs(store, &plan).await?;
+                }
+                self.resume(store, plan, None).await
+            }
             Err(reason) => {
                 let source = keys::plan_key(run_id);
                 reject(store, run_id, &source, format!("{reason}; nothing sent"), "plan_not_signed").await
@@ -324,11 +365,15 @@ impl Planner {
     }
 
     /// Sends a written plan's actions unless they were sent already or the plan is held
-    /// and not approved.
-    async fn resume(&self, store: &Store, plan: Plan, approval: Option<Approval>) -> Result<PlanReport, PipelineError> {
+    /// and not approved; `approval` says which of a held plan's actions are withheld.
+    async fn resume(&self, store: &Store, plan: Plan, approval: Option<Approved>) -> Result<PlanReport, PipelineError> {
         let run_id = plan.run_id.clone();
         if store.exists(&keys::sent_key(&run_id)).await? {
             tracing::info!("actions already sent; nothing sent now");
+            // A delivery that died after `sent.json` may not have taken up the schedule, or
+            // (for a run that sent nothing) announced the run.
+            self.consume_schedule(store, &plan).await?;
+            complete_if_done(store, self.notifier.as_ref(), &run_id).await?;
             return Ok(PlanReport::AlreadySent { run_id });
         }
         if let (Some(hold), None) = (&plan.body.hold, &approval) {
@@ -350,21 +395,34 @@ impl Planner {
         }
         // The scopes again: the app may have changed since the plan was written (a held plan
         // approved days later). Nothing is sent until they are all there.
-        if let Some(missing) = self.missing_scopes(&actions_calls(&plan.body.actions)).await? {
+        let withheld = approval.as_ref().map_or(&[][..], |a| &a.withheld[..]);
+        let to_send: Vec<&offboard_core::Action> =
+            plan.body.actions.iter().filter(|a| !withheld.iter().any(|w| w.action_id == a.action_id)).collect();
+        let calls: Vec<offboard_core::Action> = to_send.iter().map(|a| (*a).clone()).collect();
+        if let Some(missing) = self.missing_scopes(&actions_calls(&calls)).await? {
             let reason = format!("{missing}; nothing sent (grant it, then approve the run again to send it)");
             return self.refuse_approval(store, &run_id, reason, &[]).await;
         }
+        // Every withheld action ends in its one result now: no executor will see it.
+        for refused in withheld {
+            if let Some(action) = plan.body.actions.iter().find(|a| a.action_id == refused.action_id) {
+                let result = withheld_result(&run_id, action, refused);
+                store.put_json_once(&keys::result_key(&run_id, &action.action_id), &result).await?;
+            }
+        }
         let messages: Vec<ActionMessage> =
-            plan.body.actions.iter().map(|a| ActionMessage::new(&plan.run_id, a.clone())).collect();
+            to_send.iter().map(|a| ActionMessage::new(&plan.run_id, (*a).clone())).collect();
         // Before the first message: the executor recording the last result must find it.
+        // Every action counts, the withheld ones too: they have their results already.
         let header = RunHeader {
             run_id: run_id.clone(),
-            actions: messages.len(),
+            actions: plan.body.actions.len(),
             plan_key: keys::plan_key(&run_id),
             sent_at: now_rfc3339(),
         };
         store.put_json(&keys::run_header_key(&run_id), &header).await?;
         let sent = self.queue.send_all(&messages).await?;
+        self.consume_schedule(store, &plan).await?;
         let marker = Sent {
             run_id: run_id.clone(),
             actions: sent,
@@ -400,7 +458,16 @@ impl Planner {
             Err(reason) => return self.refuse_approval(store, run_id, format!("{reason}; nothing sent"), &[]).await,
         };
         if store.exists(&keys::sent_key(run_id)).await? {
+            complete_if_done(store, self.notifier.as_ref(), run_id).await?;
             return Ok(PlanReport::AlreadySent { run_id: run_id.to_string() });
+        }
+        // An earlier delivery of this approval checked it and began sending: its own
+        // actions changed the account since, so send the rest of what it approved.
+        if let Some(approved) = store.get_optional(&keys::approved_key(run_id)).await? {
+            let approved: Approved = serde_json::from_slice(&approved)
+                .map_err(|e| PipelineError::Data { what: keys::approved_key(run_id), detail: e.to_string() })?;
+            tracing::info!("approval checked by an earlier delivery; sending the rest");
+            return self.resume(store, plan, Some(approved)).await;
         }
         let approval: Approval = match store.get_optional(approval_key).await? {
             None => Approval::default(),
@@ -413,6 +480,10 @@ impl Planner {
                 }
             },
         };
+        let policy = match self.policy(store).await? {
+            Ok(policy) => policy,
+            Err(error) => return self.refuse_approval(store, run_id, format!("{error}; nothing sent"), &[]).await,
+        };
         let current = self.snapshot().await?;
         let changes = changes_since_backup(&plan, &current);
         if !changes.is_empty() {
@@ -422,8 +493,37 @@ impl Planner {
             );
             return self.refuse_approval(store, run_id, reason, &changes).await;
         }
-        tracing::info!(approved_by = ?approval.approved_by, "approved; sending the held plan");
-        self.resume(store, plan, Some(approval)).await
+        // Today's guardrails, not the plan's: someone protected, promoted or made a Zoom
+        // Room while the plan waited is not acted on.
+        let withheld: Vec<Withheld> = recheck(&plan.body.actions, &current, &policy)
+            .into_iter()
+            .map(|(index, reason)| {
+                let action = &plan.body.actions[index];
+                Withheld {
+                    action_id: action.action_id.clone(),
+                    email: action.email.clone(),
+                    code: reason.code().to_string(),
+                    reason: format!("refused at approval: {reason}"),
+                }
+            })
+            .collect();
+        let approved = Approved {
+            run_id: run_id.to_string(),
+            approved_by: approval.approved_by,
+            withheld,
+            approved_at: now_rfc3339(),
+        };
+        if store.put_json_once(&keys::approved_key(run_id), &approved).await? == PutOnce::AlreadyExists {
+            tracing::info!("a concurrent delivery checked the approval first");
+            let written = store.get_json(&keys::approved_key(run_id)).await?;
+            return self.resume(store, plan, Some(written)).await;
+        }
+        tracing::info!(
+            approved_by = ?approved.approved_by,
+            withheld = approved.withheld.len(),
+            "approved; sending the held plan"
+        );
+        self.resume(store, plan, Some(approved)).await
     }
 
     async fn refuse_approval(
@@ -517,42 +617,76 @@ impl Planner {
         Ok(csv_key)
     }
 
-    /// Adds the scheduled terminations due by `now` to `requests`; returns the schedule
-    /// objects read, to be trimmed once the plan is written.
+    /// Adds the scheduled terminations due by `now` to `requests`. They stay under
+    /// `schedule/` until the plan that takes them up is on the queue.
     async fn due_terminations(
         &self,
         store: &Store,
         now: Timestamp,
         policy: &Policy,
         requests: &mut Vec<Request>,
-    ) -> Result<Vec<(String, Vec<Termination>)>, PipelineError> {
-        let mut schedule = Vec::new();
+    ) -> Result<(), PipelineError> {
         for key in store.list_keys(keys::SCHEDULE_PREFIX).await? {
             let terminations: Vec<Termination> = store.get_json(&key).await?;
             requests.extend(terminations.iter().filter(|t| t.is_due(now)).map(|t| t.request(policy)));
-            schedule.push((key, terminations));
         }
-        Ok(schedule)
+        Ok(())
     }
 
-    /// Removes the terminations a written sweep plan took up. A crash before this leaves
-    /// them to the next sweep, where they are found already done and skipped.
-    async fn consume_schedule(
-        &self,
-        store: &Store,
-        schedule: &[(String, Vec<Termination>)],
-        now: Timestamp,
-    ) -> Result<(), PipelineError> {
-        for (key, terminations) in schedule {
+    /// Once a sweep's actions are on the queue: removes from `schedule/` the terminations
+    /// it took up (those due at the sweep's time, which its run id holds). A held or
+    /// refused sweep never gets here, so what it found due stays due for the next one;
+    /// a crash before this leaves them to the next sweep, which finds them done.
+    async fn consume_schedule(&self, store: &Store, plan: &Plan) -> Result<(), PipelineError> {
+        let Some(now) = (plan.kind == PlanSource::Sweep).then(|| sweep_time(&plan.run_id)).flatten() else {
+            return Ok(());
+        };
+        for key in store.list_keys(keys::SCHEDULE_PREFIX).await? {
+            let terminations: Vec<Termination> = store.get_json(&key).await?;
             let remaining: Vec<&Termination> = terminations.iter().filter(|t| !t.is_due(now)).collect();
             if remaining.is_empty() {
-                store.delete(key).await?;
+                store.delete(&key).await?;
             } else if remaining.len() < terminations.len() {
-                store.put_json(key, &remaining).await?;
+                store.put_json(&key, &remaining).await?;
             }
         }
         Ok(())
     }
+}
+
+/// The sweep's run id is its scheduled time, so a redelivered event lands in the same run
+/// and the run knows which terminations it took up ([`sweep_time`]).
+fn sweep_run_id(now: Timestamp) -> String {
+    format!("sweep-{}", now.strftime(SWEEP_RUN_FORMAT))
+}
+
+/// The time a sweep's run id holds.
+fn sweep_time(run_id: &str) -> Option<Timestamp> {
+    let stamp = run_id.strip_prefix("sweep-")?;
+    let utc = jiff::civil::DateTime::strptime(SWEEP_RUN_FORMAT, stamp).ok()?;
+    utc.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|t| t.timestamp())
+}
+
+const SWEEP_RUN_FORMAT: &str = "%Y%m%dT%H%M%SZ";
+
+/// Writes what a plan shows people, and the terminations it schedules: from the signed
+/// plan alone, so writing them again on a redelivery writes the same bytes.
+async fn write_plan_outputs(store: &Store, plan: &Plan) -> Result<(), PipelineError> {
+    let run_id = &plan.run_id;
+    store.put(&keys::plan_csv_key(run_id), plan_csv(plan), "text/csv").await?;
+    store.put(&keys::plan_summary_key(run_id), plan_summary(plan).into_bytes(), "text/plain").await?;
+    if !plan.body.scheduled.is_empty() {
+        store.put_json(&keys::schedule_key(run_id), &plan.body.scheduled).await?;
+        tracing::info!(scheduled = plan.body.scheduled.len(), "terminations scheduled for the sweep");
+    }
+    Ok(())
+}
+
+/// The one result of an action refused at approval.
+fn withheld_result(run_id: &str, action: &offboard_core::Action, withheld: &Withheld) -> ActionResult {
+    let attempt = crate::executor::Attempt { number: 0, started_at: now_rfc3339() };
+    let outcome = Outcome::Skipped { code: withheld.code.clone(), reason: withheld.reason.clone() };
+    crate::executor::action_result(run_id, action, attempt, outcome, None, Findings::default(), None)
 }
 
 /// Every call the executor may make for these actions.
@@ -578,7 +712,9 @@ async fn reject(
     Ok(PlanReport::Rejected { run_id: run_id.to_string(), error_key, error })
 }
 
-/// What changed, for the users a held plan acts on, between its backup and `current`.
+/// What changed, for the users a held plan acts on, between its backup and `current`: their
+/// status and license, which the actions were decided from. A role changed since is for
+/// the guardrails ([`recheck`]), which refuse that action alone.
 fn changes_since_backup(plan: &Plan, current: &Account) -> Vec<String> {
     let by_id: HashMap<&str, &AccountUser> =
         current.users.iter().map(|u| (u.id.as_deref().unwrap_or(u.email.as_str()), u)).collect();
@@ -588,7 +724,7 @@ fn changes_since_backup(plan: &Plan, current: &Account) -> Vec<String> {
             None => changes.push(format!("{} is no longer in the account", action.email)),
             Some(user) => {
                 let now = UserState::of(user);
-                if now != action.before {
+                if (now.status, now.user_type) != (action.before.status, action.before.user_type) {
                     changes.push(format!(
                         "{}: was {} type {} role {}, is now {} type {} role {}",
                         action.email,
@@ -638,6 +774,14 @@ mod tests {
             size: 10,
             version_id: version.map(str::to_string),
         }
+    }
+
+    #[test]
+    fn a_sweeps_run_id_holds_its_time() {
+        let at: Timestamp = "2026-12-02T06:00:00Z".parse().unwrap();
+        assert_eq!(sweep_run_id(at), "sweep-20261202T060000Z");
+        assert_eq!(sweep_time(&sweep_run_id(at)), Some(at));
+        assert_eq!(sweep_time("20261202T060000Z-3f9a1c2e"), None);
     }
 
     #[test]

@@ -9,7 +9,13 @@
 //! decision ([`decide`], [`plan_undo`]), and each planned action's calls come from the
 //! executor's [`calls_of`]. The guardrails are left out of that plan: they decide who is
 //! acted on, never which calls an action makes, and a representative user they refused
-//! would hide the calls of every user they allow.
+//! would hide the calls of every user they allow. So the representative user is a plain
+//! member (the guardrails refuse a user whose role is unknown), and an HR row's manager is
+//! a stand-in who can receive a delete's transfers (active, licensed, a member). An HR row
+//! without a manager is planned with no one else to transfer to either (the stand-in
+//! account has no archive user), so it shows what a delete with no usable target becomes:
+//! a deactivation, or under `transfer.accept_data_loss` a delete without transfers. A
+//! delete to the archive account makes the same calls as one to the manager.
 
 use std::collections::BTreeSet;
 
@@ -71,21 +77,34 @@ fn policy_actions(policy: &Policy) -> Vec<Action> {
 }
 
 const EMAIL: &str = "representative.user@preflight.invalid";
+const MANAGER: &str = "manager@preflight.invalid";
+/// The stand-ins' role, and the one role the stand-in policy may act on.
+const ROLE_ID: &str = "preflight-member";
+const ROLE: &str = "Member";
 
-/// Active and licensed, with no role: every check of every kind applies to them.
+/// Active, licensed and a plain member: every check of every kind applies to them.
 fn representative_user() -> AccountUser {
+    stand_in("preflight-user", EMAIL)
+}
+
+fn stand_in(id: &str, email: &str) -> AccountUser {
     AccountUser {
-        id: Some("preflight-user".to_string()),
-        email: EMAIL.to_string(),
+        id: Some(id.to_string()),
+        email: email.to_string(),
         first_name: "Representative".to_string(),
         last_name: "User".to_string(),
         user_type: 2,
         status: UserStatus::Active,
-        role_id: None,
+        role_id: Some(ROLE_ID.to_string()),
         last_login_time: None,
         user_created_at: None,
         employee_id: None,
     }
+}
+
+/// An account of the stand-ins `users`, whose role the roles list names (a member).
+fn stand_in_account(users: Vec<AccountUser>) -> Account {
+    Account { users, role_names: [(ROLE_ID.to_string(), ROLE.to_string())].into_iter().collect(), ..Account::default() }
 }
 
 fn request(kind: ActionKind) -> Request {
@@ -101,7 +120,7 @@ fn hr_request(policy: &Policy, action: Option<ActionKind>, manager: bool) -> Req
         email: Some(EMAIL.to_string()),
         employee_id: None,
         effective: Timestamp::UNIX_EPOCH,
-        manager_email: manager.then(|| "manager@preflight.invalid".to_string()),
+        manager_email: manager.then(|| MANAGER.to_string()),
         action,
     };
     termination.request(policy)
@@ -113,7 +132,8 @@ fn plan_one(policy: &Policy, request: Request) -> Vec<Action> {
     unguarded.guardrails.protected_emails.clear();
     unguarded.guardrails.protected_domains.clear();
     unguarded.guardrails.allowed_domains.clear();
-    let account = Account { users: vec![representative_user()], ..Account::default() };
+    unguarded.guardrails.actionable_roles = vec![ROLE.to_string()];
+    let account = stand_in_account(vec![representative_user(), stand_in("preflight-manager", MANAGER)]);
     let body = decide(Decision {
         requests: &[request],
         rejected: Vec::new(),
@@ -126,16 +146,23 @@ fn plan_one(policy: &Policy, request: Request) -> Vec<Action> {
 }
 
 /// The undo of a deactivation and of a downgrade of the representative user, as the
-/// planner plans it from the run's results.
+/// planner plans it from the run's results (an undo restores only users still as the run
+/// left them: one deactivated, one Basic).
 fn restores() -> Vec<Action> {
     let user = representative_user();
     let prior = UserState::of(&user);
-    let result = |action_id: &str, kind| ActionResult {
+    let downgraded = AccountUser {
+        id: Some("preflight-downgraded".to_string()),
+        email: "downgraded.user@preflight.invalid".to_string(),
+        user_type: 1,
+        ..user.clone()
+    };
+    let result = |action_id: &str, kind, of: &AccountUser| ActionResult {
         run_id: "preflight".to_string(),
         action_id: action_id.to_string(),
         kind,
-        user_id: user.id.clone().unwrap_or_default(),
-        email: user.email.clone(),
+        user_id: of.id.clone().unwrap_or_default(),
+        email: of.email.clone(),
         outcome: Outcome::Done,
         performed: None,
         findings: Findings::default(),
@@ -145,10 +172,10 @@ fn restores() -> Vec<Action> {
         started_at: String::new(),
         finished_at: String::new(),
     };
-    let results = [result("1", ActionKind::Deactivate), result("2", ActionKind::Downgrade)];
-    // Deactivated and Basic now: each result has something to restore.
-    let now = AccountUser { status: UserStatus::Inactive, user_type: 1, ..user.clone() };
-    let account = Account { users: vec![now], ..Account::default() };
+    let results = [result("1", ActionKind::Deactivate, &user), result("2", ActionKind::Downgrade, &downgraded)];
+    // Each as its action left it: each result has something to restore.
+    let deactivated = AccountUser { status: UserStatus::Inactive, user_type: 1, ..user.clone() };
+    let account = stand_in_account(vec![deactivated, downgraded]);
     plan_undo(&results, &account, 1.0).actions
 }
 
@@ -173,20 +200,25 @@ mod tests {
 
     #[test]
     fn the_default_policy_needs_every_call_a_run_makes() {
+        // No recordings check: by default a delete transfers the recordings, and one with
+        // no one to transfer them to is a deactivation, which keeps them.
         assert_eq!(
             calls_for_policy(&Policy::default()),
             vec![
                 ZoomCall::ListUsers,
+                ZoomCall::GetUser,
                 ZoomCall::UpdateStatus,
                 ZoomCall::DeleteUser,
                 ZoomCall::UpdateUser,
                 ZoomCall::RevokeSsoToken,
                 ZoomCall::ListUpcomingMeetings,
-                ZoomCall::ListUserRecordings,
                 ZoomCall::ListRoles,
                 ZoomCall::ListZoomRooms,
             ]
         );
+        let mut lossy = Policy::default();
+        lossy.transfer.accept_data_loss = true;
+        assert!(calls_for_policy(&lossy).contains(&ZoomCall::ListUserRecordings));
         // The default HR action is a delete: HR rows naming their own action add nothing.
         assert_eq!(calls_for_hr_row_actions(&Policy::default()), Vec::<ZoomCall>::new());
     }
@@ -204,8 +236,9 @@ mod tests {
                 ZoomCall::ListZoomRooms,
             ]
         );
-        // A row saying `delete` still can: that is the file's choice, not the policy's.
-        assert_eq!(calls_for_hr_row_actions(&policy), vec![ZoomCall::DeleteUser]);
+        // A row saying `delete` still can: that is the file's choice, not the policy's (with
+        // the lookup a delete naming a transfer target may need).
+        assert_eq!(calls_for_hr_row_actions(&policy), vec![ZoomCall::GetUser, ZoomCall::DeleteUser]);
     }
 
     #[test]
@@ -218,11 +251,17 @@ mod tests {
         policy.upcoming_meetings = MeetingsRule::Skip;
         assert!(calls_for_policy(&policy).contains(&ZoomCall::ListUpcomingMeetings));
 
-        // Recordings are checked before a delete only.
+        // Recordings are checked before a delete that does not transfer them only, which
+        // only a policy accepting the loss plans.
         let mut policy = quiet_policy();
         policy.cloud_recordings = RecordingsRule::KeepAsBasic;
         assert!(!calls_for_policy(&policy).contains(&ZoomCall::ListUserRecordings));
-        assert_eq!(calls_for_hr_row_actions(&policy), vec![ZoomCall::DeleteUser, ZoomCall::ListUserRecordings]);
+        assert_eq!(calls_for_hr_row_actions(&policy), vec![ZoomCall::GetUser, ZoomCall::DeleteUser]);
+        policy.transfer.accept_data_loss = true;
+        assert_eq!(
+            calls_for_hr_row_actions(&policy),
+            vec![ZoomCall::GetUser, ZoomCall::DeleteUser, ZoomCall::ListUserRecordings]
+        );
         policy.hr_action = ActionKind::Delete;
         assert!(calls_for_policy(&policy).contains(&ZoomCall::ListUserRecordings));
         assert!(calls_for_policy(&policy).contains(&ZoomCall::DeleteUser));
@@ -234,7 +273,33 @@ mod tests {
         policy.hr_action = ActionKind::Delete;
         policy.cloud_recordings = RecordingsRule::KeepAsBasic;
         policy.transfer.recordings = true;
+        policy.transfer.accept_data_loss = true;
         assert!(calls_for_policy(&policy).contains(&ZoomCall::ListUserRecordings));
+        // An archive account in the policy does not hide it either: it may be unusable on the day.
+        policy.transfer.archive_email = Some("archive@acme.example".to_string());
+        assert!(calls_for_policy(&policy).contains(&ZoomCall::ListUserRecordings));
+    }
+
+    #[test]
+    fn a_delete_row_without_anyone_to_transfer_to_shows_the_deactivation_it_becomes() {
+        let mut policy = quiet_policy();
+        policy.hr_action = ActionKind::Delete;
+        policy.inbox_action = ActionKind::Downgrade;
+        policy.sweep.enabled = false;
+        policy.transfer.archive_email = Some("archive@acme.example".to_string());
+        let kinds: Vec<ActionKind> = policy_actions(&policy).iter().map(|a| a.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                ActionKind::Downgrade,
+                ActionKind::Delete,
+                ActionKind::Deactivate,
+                ActionKind::Restore,
+                ActionKind::Restore
+            ]
+        );
+        // The deactivation's status change is listed even though no roster or sweep deactivates.
+        assert!(calls_for_policy(&policy).contains(&ZoomCall::UpdateStatus));
     }
 
     #[test]
@@ -278,13 +343,14 @@ mod tests {
     fn every_kind_the_policy_plans_is_planned_once_per_request() {
         let actions = policy_actions(&Policy::default());
         let kinds: Vec<ActionKind> = actions.iter().map(|a| a.kind).collect();
-        // inbox (deactivate), HR with and without a manager (delete), sweep (downgrade), two restores.
+        // inbox (deactivate), HR with a manager (delete) and without one (no one to transfer
+        // to: deactivate), sweep (downgrade), two restores.
         assert_eq!(
             kinds,
             [
                 ActionKind::Deactivate,
                 ActionKind::Delete,
-                ActionKind::Delete,
+                ActionKind::Deactivate,
                 ActionKind::Downgrade,
                 ActionKind::Restore,
                 ActionKind::Restore
@@ -293,7 +359,7 @@ mod tests {
         assert!(actions
             .iter()
             .filter(|a| a.kind == ActionKind::Delete)
-            .any(|a| a.delete.as_ref().is_some_and(|d| d.transfer_email.is_some())));
+            .all(|a| a.delete.as_ref().is_some_and(|d| d.transfer_email.as_deref() == Some(MANAGER))));
     }
 
     #[test]

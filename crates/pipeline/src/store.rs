@@ -44,21 +44,28 @@ impl Store {
         PipelineError::S3 { operation, bucket: self.bucket.clone(), key: key.to_string(), detail: detail.to_string() }
     }
 
-    pub async fn head(&self, key: &str) -> Result<ObjectInfo, PipelineError> {
-        let head = self
+    /// The object's `version` (the current one when `None`), or `None` when that version
+    /// is gone (deleted since the event named it).
+    pub async fn head_version(&self, key: &str, version: Option<&str>) -> Result<Option<ObjectInfo>, PipelineError> {
+        let head = match self
             .s3
             .head_object()
             .bucket(&self.bucket)
             .key(key)
+            .set_version_id(version.map(str::to_string))
             .send()
             .await
-            .map_err(|e| self.error("HeadObject", key, DisplayErrorContext(e)))?;
-        Ok(ObjectInfo {
+        {
+            Ok(head) => head,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => return Ok(None),
+            Err(e) => return Err(self.error("HeadObject", key, DisplayErrorContext(e))),
+        };
+        Ok(Some(ObjectInfo {
             etag: head.e_tag().unwrap_or_default().trim_matches('"').to_string(),
             last_modified: head.last_modified().map_or(0, |t| t.secs()),
             size: head.content_length().and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
             version_id: head.version_id().filter(|v| !v.is_empty() && *v != "null").map(str::to_string),
-        })
+        }))
     }
 
     /// The object, or `None` when there is none.
@@ -120,11 +127,17 @@ impl Store {
     }
 
     pub async fn get(&self, key: &str) -> Result<Vec<u8>, PipelineError> {
+        self.get_version(key, None).await
+    }
+
+    /// The bytes of the object's `version` (the current one when `None`).
+    pub async fn get_version(&self, key: &str, version: Option<&str>) -> Result<Vec<u8>, PipelineError> {
         let object = self
             .s3
             .get_object()
             .bucket(&self.bucket)
             .key(key)
+            .set_version_id(version.map(str::to_string))
             .send()
             .await
             .map_err(|e| self.error("GetObject", key, DisplayErrorContext(e)))?;

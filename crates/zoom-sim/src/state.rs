@@ -683,6 +683,21 @@ impl SimState {
         Ok(user)
     }
 
+    /// Changes a user as an admin would in Zoom's web portal (a role, a Zoom Rooms
+    /// account): what happens to an account between a plan and its approval. `false`
+    /// when no user has that email. The id, email and status stay as they are, so the
+    /// indexes hold.
+    pub fn edit_user(&mut self, email: &str, edit: impl FnOnce(&mut SimUser)) -> bool {
+        let Some(&index) = self.by_email.get(&email.to_lowercase()) else {
+            return false;
+        };
+        let user = self.user_mut(index);
+        let (key, email, status) = (user.key.clone(), user.email.clone(), user.status);
+        edit(user);
+        (user.key, user.email, user.status) = (key, email, status);
+        true
+    }
+
     pub fn email_exists(&self, email: &str) -> bool {
         self.by_email.contains_key(&email.to_lowercase())
     }

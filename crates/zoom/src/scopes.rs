@@ -129,7 +129,9 @@ impl ZoomCall {
     pub const fn purpose(self) -> &'static str {
         match self {
             ZoomCall::ListUsers => "list users (backup, diff, sweep)",
-            ZoomCall::GetUser => "get a user (whether a change already applied, on resume)",
+            ZoomCall::GetUser => {
+                "get a user (whether a change already applied, on resume; whether a user is gone after a delete's 1001)"
+            }
             ZoomCall::UsersSummary => "count users by status (no run needs it)",
             ZoomCall::UpdateStatus => "deactivate (or reactivate on undo)",
             ZoomCall::DeleteUser => "delete or disassociate",

@@ -75,7 +75,7 @@ fn account(users: usize, rng: &mut Rng) -> Vec<AccountUser> {
                 last_name: format!("Last{}", i % 991),
                 user_type: if rng.below(10) < 7 { 2 } else { 1 },
                 status,
-                role_id: (!pending).then(|| roles[2].to_string()),
+                role_id: Some(roles[2].to_string()),
                 last_login_time: (!pending).then(|| "2026-10-01T10:00:00Z".to_string()),
                 user_created_at: Some("2023-05-01T09:30:00Z".to_string()),
                 employee_id: None,

@@ -28,7 +28,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         zoom: wiring.zoom.clone(),
         plans: SignedPlans::new(store.clone(), signer),
         ledger: Ledger::new(store, claim_ttl),
-        notifier: settings.topic_arn.as_ref().map(|arn| Notifier::new(wiring.aws.sns.clone(), arn)),
+        // A claim on publishing a run's notification holds as long as a claim on an action.
+        notifier: settings
+            .topic_arn
+            .as_ref()
+            .map(|arn| Notifier::new(wiring.aws.sns.clone(), arn).with_claim_ttl(claim_ttl)),
     };
     let runner = BatchRunner {
         executor: &executor,

@@ -1,0 +1,163 @@
+//! The executor's side: what it records must be what happened in Zoom, and the end of a
+//! run must reach people even when the first try to announce it fails.
+
+use std::time::{Duration, Instant};
+
+use offboard_e2e::people::{email, planned_run, quiet_members, roster};
+use offboard_e2e::{LocalStack, Principal, StackOptions};
+use serde_json::{json, Value};
+use zoom_sim::state::Transfer;
+
+/// No hold (the runs are small on purpose) and no sweep of inactive users.
+async fn small_runs_policy(stack: &LocalStack) {
+    let policy = json!({
+        "sweep": { "enabled": false },
+        "guardrails": { "hold_above_count": 100_000, "hold_above_share": 1.0 },
+    });
+    stack.upload("config/policy.json", serde_json::to_vec(&policy).unwrap()).await.unwrap();
+}
+
+/// Zoom answers 404/1001 both for a user who is gone and for a transfer target that is
+/// no user: a manager who left between the plan and the delete must not turn the delete
+/// into `already_done` while the leaver is still in the account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_whose_manager_left_after_planning_fails_naming_the_manager_and_the_user_stays() {
+    let stack = LocalStack::start(StackOptions { users: 200, seed: 61, ..StackOptions::default() }).await.unwrap();
+    small_runs_policy(&stack).await;
+    let users = stack.sim_users().await.unwrap();
+    let quiet = quiet_members(&users);
+    let licensed: Vec<&Value> = quiet.iter().copied().filter(|u| u["type"] == 2).collect();
+    let (leaver, manager) = (licensed[0], licensed[1]);
+    let (leaver, manager, manager_id) = (email(leaver), email(manager), manager["id"].as_str().unwrap().to_string());
+
+    // A termination due yesterday, handing the leaver's things to their manager, who is a
+    // user of the account when the plan is made.
+    let yesterday = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date().yesterday().unwrap();
+    let hr = format!("email,termination_date,manager_email,action\n{leaver},{yesterday},{manager},delete\n");
+    stack.upload("hr/leavers.csv", hr.into_bytes()).await.unwrap();
+    let run_id = planned_run(&stack.deliver_s3_events().await.unwrap());
+    let plan = stack.get_json(&format!("runs/{run_id}/plan.json")).await.unwrap();
+    let actions = plan["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 1, "{plan}");
+    assert_eq!(
+        (actions[0]["kind"].as_str(), actions[0]["delete"]["transfer_email"].as_str()),
+        (Some("delete"), Some(manager.as_str()))
+    );
+
+    // The manager leaves the account before the executor acts.
+    stack.sim.with_state(|s| {
+        let transfer = Transfer::default();
+        let index = s.begin_removal(&manager_id, "delete", &transfer).unwrap();
+        s.finish_removal(index, "delete", &transfer);
+    });
+    stack.drain_actions(Duration::from_secs(120)).await.unwrap();
+
+    let users = stack.sim_users().await.unwrap();
+    assert!(users.iter().any(|u| u["email"] == leaver.as_str()), "the leaver is still in the account");
+    let results = stack.list_keys(&format!("runs/{run_id}/results/")).await.unwrap();
+    assert_eq!(results.len(), 1, "{results:?}");
+    let result = stack.get_json(&results[0]).await.unwrap();
+    assert_eq!(result["outcome"], "failed", "not already_done while the user exists: {result}");
+    let reason = result["reason"].as_str().unwrap();
+    assert!(reason.contains(&manager) && reason.contains("still exists"), "{reason}");
+    let summary = stack.get_json(&format!("runs/{run_id}/summary.json")).await.unwrap();
+    assert_eq!(summary["by_outcome"], json!({ "failed": 1 }), "{summary}");
+}
+
+/// The summary is written and then the publish fails (the executor's role may not
+/// publish for a while, as an SNS outage or a broken topic policy would do): the run's
+/// end must still be announced, once, when publishing works again, without a new action.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notification_whose_publish_failed_is_published_once_when_publishing_works_again() {
+    let stack = LocalStack::start(StackOptions { users: 100, seed: 62, ..StackOptions::default() }).await.unwrap();
+    small_runs_policy(&stack).await;
+    let users = stack.sim_users().await.unwrap();
+    let listed: Vec<String> = quiet_members(&users).iter().take(3).map(|u| email(u)).collect();
+    stack.upload("inbox/leavers.csv", roster(&listed)).await.unwrap();
+    let run_id = planned_run(&stack.deliver_s3_events().await.unwrap());
+    let summary_key = format!("runs/{run_id}/summary.json");
+
+    stack.deny(Principal::Executor, &["sns:Publish"], &stack.topic_arn).unwrap();
+    let drained = stack.drain_actions(Duration::from_secs(120));
+    let outage = async {
+        // The run completes while publishing fails: its summary is there, nobody is told.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while stack.list_keys(&summary_key).await.unwrap().is_empty() {
+            assert!(Instant::now() < deadline, "the run did not complete");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        // The publish right after the summary, refused: its claim is released (claim 2).
+        let claims = format!("runs/{run_id}/notify-claims/");
+        while stack.list_keys(&claims).await.unwrap().len() < 2 {
+            assert!(Instant::now() < deadline, "the refused publish released no claim");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let during = stack.topic_notifications().await.unwrap();
+        stack.heal(Principal::Executor).unwrap();
+        during
+    };
+    let (drained, during) = tokio::join!(drained, outage);
+    let stats = drained.unwrap();
+    assert_eq!(during, Vec::<Value>::new(), "nothing could be published during the outage");
+    assert!(stats.returned_for_retry >= 1, "a message of the run came back to publish again: {stats:?}");
+
+    let summary = stack.get_json(&summary_key).await.unwrap();
+    assert_eq!(summary["by_outcome"], json!({ "done": 3 }), "{summary}");
+    let notifications = stack.topic_notifications().await.unwrap();
+    assert_eq!(notifications.len(), 1, "published once, after the outage: {notifications:?}");
+    assert!(notifications[0]["Subject"].as_str().unwrap().contains(&run_id), "{}", notifications[0]);
+    let published: Value = serde_json::from_str(notifications[0]["Message"].as_str().unwrap()).unwrap();
+    // The summary as written (its float re-read through JSON may differ in the last digit).
+    for field in ["run_id", "planned", "terminal", "by_outcome", "by_reason", "started_at", "finished_at"] {
+        assert_eq!(published[field], summary[field], "the notification carries the summary as written: {field}");
+    }
+    assert!(stack.get_json(&format!("runs/{run_id}/notified.json")).await.is_ok(), "the publish is recorded");
+
+    // Once announced, a redelivered action announces nothing again.
+    let plan = stack.get_json(&format!("runs/{run_id}/plan.json")).await.unwrap();
+    let message =
+        offboard_core::ActionMessage::new(&run_id, serde_json::from_value(plan["actions"][0].clone()).unwrap());
+    stack.send_raw_action(&serde_json::to_string(&message).unwrap()).await.unwrap();
+    stack.drain_actions(Duration::from_secs(60)).await.unwrap();
+    assert_eq!(stack.topic_notifications().await.unwrap(), Vec::<Value>::new());
+    assert_eq!(stack.get_json(&summary_key).await.unwrap(), summary);
+}
+
+/// Publishing fails on every delivery the queue allows: the run's end must not be lost
+/// silently. The last delivery moves a message of the run to the DLQ with the reason, and
+/// redriving it (once publishing works) announces the run, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notification_that_fails_on_every_delivery_leaves_a_message_in_the_dlq_that_finishes_the_run() {
+    let stack = LocalStack::start(StackOptions { users: 100, seed: 63, ..StackOptions::default() }).await.unwrap();
+    small_runs_policy(&stack).await;
+    let users = stack.sim_users().await.unwrap();
+    let listed: Vec<String> = quiet_members(&users).iter().take(2).map(|u| email(u)).collect();
+    stack.upload("inbox/leavers.csv", roster(&listed)).await.unwrap();
+    let run_id = planned_run(&stack.deliver_s3_events().await.unwrap());
+
+    stack.deny(Principal::Executor, &["sns:Publish"], &stack.topic_arn).unwrap();
+    stack.drain_actions(Duration::from_secs(180)).await.unwrap();
+    assert_eq!(stack.topic_notifications().await.unwrap(), Vec::<Value>::new());
+    let summary = stack.get_json(&format!("runs/{run_id}/summary.json")).await.unwrap();
+    assert_eq!(summary["by_outcome"], json!({ "done": 2 }), "{summary}");
+    assert!(stack.list_keys(&format!("runs/{run_id}/notified.json")).await.unwrap().is_empty());
+    let letters = stack.dead_letters().await.unwrap();
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    let (body, attributes) = &letters[0];
+    let reason = &attributes["offboard_reason"];
+    assert!(reason.contains(&run_id) && reason.contains("notification") && reason.contains("redrive"), "{reason}");
+    let message: offboard_core::ActionMessage = serde_json::from_str(body).unwrap();
+    assert_eq!(message.run_id, run_id, "a message of the run, ready to redrive");
+
+    // Publishing works again; the admin redrives the message.
+    stack.heal(Principal::Executor).unwrap();
+    let operations = stack.sim_operations().await.unwrap().len();
+    stack.send_raw_action(body).await.unwrap();
+    stack.drain_actions(Duration::from_secs(60)).await.unwrap();
+    assert_eq!(stack.sim_operations().await.unwrap().len(), operations, "the redrive makes no Zoom call");
+    let notifications = stack.topic_notifications().await.unwrap();
+    assert_eq!(notifications.len(), 1, "{notifications:?}");
+    let published: Value = serde_json::from_str(notifications[0]["Message"].as_str().unwrap()).unwrap();
+    assert_eq!(published, summary);
+    assert!(stack.get_json(&format!("runs/{run_id}/notified.json")).await.is_ok());
+}
