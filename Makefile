@@ -47,8 +47,11 @@ test: setup build synth ## Every test of the workspace, the end-to-end ones incl
 chaos: setup build synth ## 5,000 actions through Zoom faults and executor kills; ends with planned=N terminal=N applied_twice=0 lost=0 dlq=K
 	./target/release/chaos --actions 5000 --kills 3
 
-lint: ## cargo fmt --check and clippy with warnings as errors
+lint: ## cargo fmt --check, imports one way and files under 600 lines, no unused dependency, clippy with warnings as errors
 	$(CARGO) fmt --all --check
+	$(PYTHON) scripts/check_structure.py
+	command -v cargo-machete >/dev/null || $(CARGO) install --locked --quiet cargo-machete@0.9.2
+	cargo machete
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
 bench: setup build synth ## Every benchmark in one run (under 20 min): PASS/MISS per target, bench/results.json, BENCHMARKS.md

@@ -12,6 +12,7 @@ done
 cp "$fixtures/../regressions/date-out-of-range.xlsx" "$here/corpus/roster/regression_date-out-of-range.xlsx"
 # The hostile workbook that is small enough to mutate (the 32 KB shared-strings bomb is not).
 cp "$fixtures/workbooks/wide.xlsx" "$here/corpus/roster/hostile_wide.xlsx"
+cp "$fixtures/workbooks/fuzz-crash-cell-reference.xlsx" "$here/corpus/roster/regression_fuzz-crash-cell-reference.xlsx"
 cp "$here"/corpus/roster/* "$here/corpus/hr_file/"
 # A few HR files: the date formats, ids, managers and actions parse_hr_file reads.
 printf 'Employee ID,Work Email,Termination Date,Manager Email,Action\nE1,ana@acme.example,2026-11-01,boss@acme.example,\nE2,,12/24/2026,,deactivate\n,,2026-11-01,,\nE4,cy@acme.example,someday,,\nE5,di@acme.example,1.12.2026,,fire\n' >"$here/corpus/hr_file/hr-basic.csv"
@@ -97,3 +98,5 @@ for name, (rows, shared, styles) in SEEDS.items():
     with open(f"{corpus}/workbook/{name}", "wb") as f:
         f.write(b"\0".join(p.encode() for p in parts))
 PY
+# The `workbook` target's crash (a sheet whose cell reference overflows calamine), kept.
+cp "$fixtures/workbooks/fuzz-crash-cell-reference.sheet.xml" "$here/corpus/workbook/regression-cell-reference"

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { codeSource, PLACEHOLDER_DIR } from '../lib/code';
-import { TRIGGER_PREFIXES } from '../lib/offboard-stack';
+import { TRIGGER_PREFIXES } from '../lib/storage';
 import {
   Statement,
   actionQueue,

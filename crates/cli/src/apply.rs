@@ -22,10 +22,11 @@ use offboard_pipeline::executor::{action_result, final_outcome, perform, Attempt
 use offboard_pipeline::keys::undo_run_id;
 use offboard_zoom::{ErrorKind, Label, UserStatus, ZoomClient, ZoomError};
 
+use crate::args::{ApplyArgs, ConfirmArgs, ZoomArgs};
 use crate::exit::{self, Exit};
 use crate::local::{write_atomically, LocalRun};
 use crate::planning::{local_run_id, plan_for, read_input, PlanInput};
-use crate::{backup, output, ApplyArgs, ConfirmArgs, ZoomArgs};
+use crate::{backup, output};
 
 /// Tries of one action when Zoom keeps answering with transient errors (the client has
 /// already retried each call); then the action is recorded as `gave_up`.

@@ -13,8 +13,8 @@ use offboard_core::{backup_csv, backup_jsonl, Account};
 use offboard_zoom::{UserStatus, ZoomClient};
 use serde::Serialize;
 
+use crate::args::ZoomArgs;
 use crate::exit::{write_file, Exit, COULD_NOT_RUN};
-use crate::ZoomArgs;
 
 /// `DIR/account.json`.
 #[derive(Debug, Serialize)]

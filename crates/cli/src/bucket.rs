@@ -12,8 +12,9 @@ use offboard_pipeline::planner::{Approval, APPROVALS_PREFIX, UNDO_PREFIX};
 use offboard_pipeline::store::{PutOnce, Store};
 use serde_json::Value;
 
+use crate::args::ConfirmArgs;
 use crate::exit::{self, Exit};
-use crate::{output, ConfirmArgs};
+use crate::output;
 
 /// The pipeline's bucket, reached as the functions reach it (`AWS_*` from the environment).
 pub async fn store(bucket: &str) -> Store {

@@ -9,8 +9,8 @@ use offboard_pipeline::secrets::load_credentials;
 use offboard_pipeline::settings::SecretNames;
 use offboard_zoom::{Credentials, Endpoints, PacerConfig, Plan, ZoomClient};
 
+use crate::args::{ZoomArgs, ZoomPlan};
 use crate::exit::{read_file, Exit, INPUT};
-use crate::{ZoomArgs, ZoomPlan};
 
 impl ZoomArgs {
     pub fn endpoints(&self) -> Endpoints {

@@ -19,9 +19,9 @@ use offboard_core::summary::RunSummary;
 use offboard_core::{ActionResult, Plan};
 use serde::de::DeserializeOwned;
 
+use crate::args::ZoomArgs;
 use crate::exit::{Exit, COULD_NOT_RUN};
 use crate::output;
-use crate::ZoomArgs;
 
 pub struct LocalRun {
     pub dir: PathBuf,

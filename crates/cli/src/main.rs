@@ -5,9 +5,11 @@
 //! same core and Zoom client as the Lambdas: a plan made here is the plan the pipeline
 //! would make.
 //!
-//! This file is the thin main: arguments, dispatch, exit codes.
+//! This file is the thin main: the command line's root, dispatch, exit codes. The
+//! argument types the commands take are in `args`, so that no module imports `main`.
 
 mod apply;
+mod args;
 mod backup;
 mod bucket;
 mod connect;
@@ -18,12 +20,14 @@ mod output;
 mod planning;
 mod rehearse;
 mod report;
+mod sweep;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
+use crate::args::{ApplyArgs, ConfirmArgs, DoctorFormat, Format, SweepAction, ZoomArgs};
 use crate::exit::Exit;
 
 const EXIT_CODES: &str = "\
@@ -70,67 +74,6 @@ struct Cli {
     zoom: ZoomArgs,
     #[command(subcommand)]
     command: Command,
-}
-
-/// Where Zoom is and how fast to go. Credentials come from the environment
-/// (`ZOOM_ACCOUNT_ID`, `ZOOM_CLIENT_ID`, `ZOOM_CLIENT_SECRET`) or from SSM parameters.
-#[derive(Debug, Clone, Args)]
-#[command(next_help_heading = "Zoom, pacing and state (every command)")]
-pub struct ZoomArgs {
-    /// The Zoom API base.
-    #[arg(long, global = true, env = "ZOOM_API_URL", default_value = "https://api.zoom.us/v2")]
-    pub zoom_url: String,
-    /// The OAuth token URL.
-    #[arg(long, global = true, env = "ZOOM_OAUTH_URL", default_value = "https://zoom.us/oauth/token")]
-    pub oauth_url: String,
-    /// The account's Zoom plan, which sets its API rate limits.
-    #[arg(long = "plan", global = true, env = "ZOOM_PLAN", default_value = "business", value_enum)]
-    pub zoom_plan: ZoomPlan,
-    /// Share of the account's rate budget Offboard may use (the rest is left to other apps).
-    #[arg(long, global = true, env = "OFFBOARD_BUDGET_SHARE", default_value_t = 0.8)]
-    pub budget_share: f64,
-    /// SSM parameter names to read the credentials from when the `ZOOM_*` variables are not set.
-    #[arg(long, global = true, env = "ZOOM_ACCOUNT_ID_PARAM")]
-    pub account_id_param: Option<String>,
-    #[arg(long, global = true, env = "ZOOM_CLIENT_ID_PARAM")]
-    pub client_id_param: Option<String>,
-    #[arg(long, global = true, env = "ZOOM_CLIENT_SECRET_PARAM")]
-    pub client_secret_param: Option<String>,
-    /// Where local runs keep their plan, ledger and report.
-    #[arg(long, global = true, env = "OFFBOARD_STATE_DIR", default_value = "offboard-runs")]
-    pub state_dir: PathBuf,
-    /// A policy file (the same JSON as the bucket's `config/policy.json`).
-    #[arg(long, global = true, env = "OFFBOARD_POLICY")]
-    pub policy: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ZoomPlan {
-    Free,
-    Pro,
-    Business,
-}
-
-#[derive(Debug, Clone, Copy, Default, ValueEnum)]
-pub enum Format {
-    #[default]
-    Table,
-    Json,
-    Csv,
-}
-
-/// `offboard doctor`'s output: the checklist, or the same as JSON.
-#[derive(Debug, Clone, Copy, Default, ValueEnum)]
-pub enum DoctorFormat {
-    #[default]
-    Table,
-    Json,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum SweepAction {
-    Downgrade,
-    Deactivate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -237,33 +180,6 @@ enum Command {
     },
 }
 
-#[derive(Debug, Args)]
-pub struct ApplyArgs {
-    /// The roster to plan and apply.
-    #[arg(long, required_unless_present = "resume", conflicts_with = "resume")]
-    pub roster: Option<PathBuf>,
-    #[arg(long)]
-    pub hr: bool,
-    /// Continue a local run from its ledger; no action is repeated.
-    #[arg(long, value_name = "RUN")]
-    pub resume: Option<String>,
-    #[command(flatten)]
-    pub confirm: ConfirmArgs,
-    /// Actions in flight at once (the pacer keeps the calls within the rate limit).
-    #[arg(long, default_value_t = 8)]
-    pub concurrency: usize,
-}
-
-#[derive(Debug, Clone, Copy, Args)]
-pub struct ConfirmArgs {
-    /// Do not ask for confirmation.
-    #[arg(long)]
-    pub yes: bool,
-    /// Go ahead with a plan the guardrails hold for approval (you are the approver).
-    #[arg(long)]
-    pub approve_hold: bool,
-}
-
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -290,7 +206,7 @@ async fn run(cli: Cli) -> Result<Exit, Exit> {
         Command::Backup { out } => backup::backup_command(zoom, &out).await,
         Command::Apply(args) => apply::apply_command(zoom, &args).await,
         Command::Sweep { inactive_days, action, apply, confirm, format } => {
-            planning::sweep_command(zoom, inactive_days, action, apply, confirm, format).await
+            sweep::sweep_command(zoom, inactive_days, action, apply, confirm, format).await
         }
         Command::Approve { run, bucket, approved_by, note, yes } => {
             bucket::approve_command(&run, &bucket, approved_by, note, yes).await

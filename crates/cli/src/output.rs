@@ -7,8 +7,8 @@ use offboard_core::report::{plan_csv, plan_summary};
 use offboard_core::summary::RunSummary;
 use offboard_core::{ActionResult, Plan};
 
+use crate::args::Format;
 use crate::exit::{self, Exit};
-use crate::Format;
 
 /// Columns padded to their widest cell; the last column is not padded.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {

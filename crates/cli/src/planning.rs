@@ -1,6 +1,9 @@
 //! Planning from the operator's machine: the same reader, account read and decision as
 //! the planner Lambda, against the account the credentials reach. `offboard plan` and a
 //! dry `offboard sweep` stop at the printed plan and write nothing.
+//!
+//! Planning knows nothing of applying: `apply`, `sweep` and `rehearse` build on it, and
+//! it imports none of them.
 
 use std::path::Path;
 
@@ -12,8 +15,9 @@ use offboard_pipeline::planner::PLAN_SCHEMA_VERSION;
 use offboard_zoom::{Label, ZoomClient};
 use sha2::{Digest, Sha256};
 
+use crate::args::{Format, ZoomArgs};
 use crate::exit::{self, read_file, Exit};
-use crate::{apply, output, ConfirmArgs, Format, SweepAction, ZoomArgs};
+use crate::output;
 
 /// What a plan is made from.
 pub enum PlanInput<'a> {
@@ -105,7 +109,8 @@ pub async fn plan_command(args: &ZoomArgs, roster: &Path, hr: bool, format: Form
     dry_run(args, &PlanInput::Roster { path: roster, hr }, format).await
 }
 
-async fn dry_run(args: &ZoomArgs, input: &PlanInput<'_>, format: Format) -> Result<Exit, Exit> {
+/// The plan printed, nothing written: `offboard plan`, and `offboard sweep` without `--apply`.
+pub async fn dry_run(args: &ZoomArgs, input: &PlanInput<'_>, format: Format) -> Result<Exit, Exit> {
     let now = Timestamp::now();
     let mut policy = args.policy()?;
     let file = read_input(input, &mut policy, now)?;
@@ -117,25 +122,4 @@ async fn dry_run(args: &ZoomArgs, input: &PlanInput<'_>, format: Format) -> Resu
         Some(_) => Exit::with_code(exit::HELD),
         None => Exit::ok(),
     })
-}
-
-/// `offboard sweep`: plan the sweep, or with `--apply` carry it out.
-pub async fn sweep_command(
-    args: &ZoomArgs,
-    inactive_days: u32,
-    action: SweepAction,
-    apply: bool,
-    confirm: ConfirmArgs,
-    format: Format,
-) -> Result<Exit, Exit> {
-    let action = match action {
-        SweepAction::Downgrade => ActionKind::Downgrade,
-        SweepAction::Deactivate => ActionKind::Deactivate,
-    };
-    let input = PlanInput::Sweep { inactive_days, action };
-    if apply {
-        apply::plan_and_apply(args, &input, confirm, 8).await
-    } else {
-        dry_run(args, &input, format).await
-    }
 }

@@ -17,10 +17,11 @@ use offboard_zoom::{Credentials, Endpoints, ZoomClient};
 use zoom_sim::{SimConfig, ZoomSim};
 
 use crate::apply::{run_actions, summarize_run};
+use crate::args::{ZoomArgs, ZoomPlan};
 use crate::exit::{self, Exit, COULD_NOT_RUN};
 use crate::local::LocalRun;
+use crate::output;
 use crate::planning::{plan_for, read_input, PlanInput};
-use crate::{output, ZoomArgs, ZoomPlan};
 
 pub async fn rehearse_command(args: &ZoomArgs, backup_dir: &Path, roster: &Path, hr: bool) -> Result<Exit, Exit> {
     let now = Timestamp::now();

@@ -10,9 +10,9 @@ use offboard_core::summary::RunSummary;
 use offboard_core::{ActionResult, Plan};
 use offboard_pipeline::keys;
 
+use crate::args::ZoomArgs;
 use crate::exit::{write_file, Exit};
 use crate::local::LocalRun;
-use crate::ZoomArgs;
 
 pub async fn report_command(args: &ZoomArgs, run_id: &str, html: &Path, bucket: Option<&str>) -> Result<Exit, Exit> {
     let (summary, results, plan, plan_key): (RunSummary, Vec<ActionResult>, Option<Plan>, String) = match bucket {

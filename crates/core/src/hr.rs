@@ -13,9 +13,10 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::action::ActionKind;
 use crate::email;
-use crate::plan::{ActionKind, Request, SkipReason, SkippedRow};
 use crate::policy::{DatePolicy, Policy, SlashOrder};
+use crate::request::{Request, SkipReason, SkippedRow};
 use crate::roster::EMAIL_HEADERS;
 use crate::table::{find_column, read_table, InputError};
 

@@ -5,9 +5,12 @@
 //! no AWS: the pipeline reads files and calls Zoom, then hands the bytes and users to
 //! this crate, which decides. That keeps every decision unit-testable and explainable.
 
+pub mod action;
 pub mod backup;
 pub mod email;
 pub mod emf;
+pub mod estimate;
+pub mod guardrails;
 pub mod hr;
 pub mod html_report;
 pub mod ledger;
@@ -16,22 +19,28 @@ pub mod outcome;
 pub mod plan;
 pub mod policy;
 pub mod report;
+pub mod request;
 pub mod roster;
 pub mod snapshot;
 pub mod summary;
 pub mod sweep;
 pub mod table;
+mod transfer;
 pub mod undo;
+pub mod workbook_bounds;
 
+pub use action::{
+    Action, ActionKind, Checks, DeleteMode, DeleteSpec, LeftState, MeetingsRule, RecordingsRule, UserState,
+};
 pub use backup::{backup_csv, backup_jsonl, BackupManifest};
+pub use estimate::PlanCounts;
+pub use guardrails::Hold;
 pub use hr::{parse_hr_file, HrFile, Termination};
 pub use message::{ActionMessage, MESSAGE_SCHEMA_VERSION};
 pub use outcome::{ActionResult, Findings, Outcome};
-pub use plan::{
-    decide, recheck, Action, ActionKind, Checks, Decision, DeleteMode, DeleteSpec, Hold, LeftState, Plan, PlanBody,
-    PlanCounts, PlanSource, Request, SkipReason, SkippedRow, UserState,
-};
-pub use policy::{parse_policy, parse_policy_over, MeetingsRule, Policy, PolicyError, RecordingsRule};
+pub use plan::{decide, recheck, Decision, Plan, PlanBody, PlanSource};
+pub use policy::{parse_policy, parse_policy_over, Policy, PolicyError};
+pub use request::{Request, SkipReason, SkippedRow};
 pub use roster::{parse_roster, Roster, RosterEntry};
 pub use snapshot::{Account, AccountUser, UserStatus};
 pub use table::InputError;

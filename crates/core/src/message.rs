@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::Action;
+use crate::action::Action;
 
 /// Bumped on any change an older executor could not read.
 pub const MESSAGE_SCHEMA_VERSION: u32 = 2;

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::{ActionKind, UserState};
+use crate::action::{ActionKind, UserState};
 
 /// The recorded, final outcome of one action. Transient failures are never recorded:
 /// they send the action back to the queue instead.

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::{ActionKind, DeleteMode};
+use crate::action::{ActionKind, DeleteMode, MeetingsRule, RecordingsRule};
 
 /// The whole policy. Every field has a default, so `{}` is a valid policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,29 +93,6 @@ pub struct RosterPolicy {
     /// The header of the column that holds the departing person's email, for exports
     /// whose headers do not say so unambiguously (`Employee`, `Departing employee`).
     pub email_column: Option<String>,
-}
-
-/// The seeds' rule for users who still host meetings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum MeetingsRule {
-    /// Act anyway.
-    Ignore,
-    /// Leave the user as they are and report why.
-    #[default]
-    Skip,
-    /// Downgrade to Basic instead: the license comes back, the meetings stay.
-    Downgrade,
-}
-
-/// The seeds' rule for users who own cloud recordings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum RecordingsRule {
-    Ignore,
-    /// Downgrade to Basic instead of deleting, so the recordings survive.
-    #[default]
-    KeepAsBasic,
 }
 
 /// Who is never acted on, and when a plan must wait for a person.

@@ -1,8 +1,10 @@
 //! What people read of a plan: `plan.csv` (one row per decision, opens in Excel) and a
-//! short text with the seeds' figures.
+//! short text with the account's figures before and after (users by status and licence).
 
+use crate::action::ActionKind;
 use crate::backup::excel_safe;
-use crate::plan::{ActionKind, Plan, SkipReason, DEACTIVATED_INSTEAD};
+use crate::plan::{Plan, DEACTIVATED_INSTEAD};
+use crate::request::SkipReason;
 
 pub const PLAN_CSV_HEADER: [&str; 8] =
     ["line", "email_or_id", "decision", "reason_code", "reason", "user_id", "action_id", "before"];
@@ -50,7 +52,7 @@ pub fn plan_csv(plan: &Plan) -> Vec<u8> {
     writer.into_inner().unwrap_or_default()
 }
 
-/// The seeds' figures, for a person: what the account holds and what the run will do.
+/// The account's figures before and after, for a person.
 pub fn plan_summary(plan: &Plan) -> String {
     let c = &plan.body.counts;
     let mut text = format!(
@@ -129,8 +131,9 @@ pub fn is_input_problem(reason: &SkipReason) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{decide, Decision, PlanBody, PlanSource, Request};
+    use crate::plan::{decide, Decision, PlanBody, PlanSource};
     use crate::policy::Policy;
+    use crate::request::Request;
     use crate::snapshot::{Account, AccountUser, UserStatus};
 
     fn plan_of(body: PlanBody) -> Plan {

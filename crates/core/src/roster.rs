@@ -17,9 +17,10 @@ use std::borrow::Cow;
 
 use rustc_hash::FxHashMap;
 
+use crate::action::ActionKind;
 use crate::email;
-use crate::plan::{SkipReason, SkippedRow};
 use crate::policy::RosterPolicy;
+use crate::request::{Request, SkipReason, SkippedRow};
 use crate::table::{header_key, read_table_probing, InputError};
 
 /// Header names (compared by [`crate::table::header_key`]) that mark the email column.
@@ -105,6 +106,23 @@ pub struct Roster {
     pub entries: Vec<RosterEntry>,
     /// Rows that name no one Offboard can act on, with the reason.
     pub rejected: Vec<SkippedRow>,
+}
+
+impl Roster {
+    /// One request per listed person, all of `kind`; the entries move into the requests.
+    pub fn take_requests(&mut self, kind: ActionKind) -> Vec<Request> {
+        std::mem::take(&mut self.entries)
+            .into_iter()
+            .map(|entry| Request {
+                line: entry.line,
+                email: Some(entry.email),
+                employee_id: None,
+                kind,
+                transfer_email: None,
+                reason: None,
+            })
+            .collect()
+    }
 }
 
 /// One person listed in a roster.

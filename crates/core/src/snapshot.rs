@@ -51,6 +51,11 @@ impl AccountUser {
     pub fn is_licensed(&self) -> bool {
         self.user_type == 2
     }
+
+    /// A pending invitation: no id, nothing hosted or recorded yet.
+    pub fn is_invitation(&self) -> bool {
+        self.status == UserStatus::Pending || self.id.is_none()
+    }
 }
 
 /// What the planner knows of the account: its users and the two facts the user list

@@ -137,8 +137,8 @@ pub fn report_csv(results: &[ActionResult]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::action::ActionKind;
     use crate::outcome::Findings;
-    use crate::plan::ActionKind;
 
     fn result(id: &str, outcome: Outcome, attempt: u32, started: &str, finished: &str) -> ActionResult {
         ActionResult {

@@ -5,8 +5,8 @@
 use jiff::{SignedDuration, Timestamp};
 
 use crate::email;
-use crate::plan::Request;
 use crate::policy::SweepPolicy;
+use crate::request::Request;
 use crate::snapshot::{Account, UserStatus};
 
 /// A request per active licensed user with no sign-in for `inactive_days` (or never
@@ -46,7 +46,7 @@ pub fn inactive_users(account: &Account, sweep: &SweepPolicy, now: Timestamp) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::ActionKind;
+    use crate::action::ActionKind;
     use crate::snapshot::AccountUser;
 
     fn user(email: &str, user_type: u8, status: UserStatus, login: Option<&str>, created: &str) -> AccountUser {

@@ -12,8 +12,11 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::action::{Action, ActionKind, Checks, LeftState, UserState};
+use crate::estimate::count;
 use crate::outcome::ActionResult;
-use crate::plan::{count, Action, ActionKind, Checks, LeftState, PlanBody, SkipReason, SkippedRow, UserState};
+use crate::plan::PlanBody;
+use crate::request::{SkipReason, SkippedRow};
 use crate::snapshot::{Account, AccountUser, UserStatus};
 
 /// The undo of `results` against the account as it is now. Rows are numbered by the

@@ -385,12 +385,16 @@ fn a_blank_policy_column_is_no_column() {
 }
 
 /// The hostile workbooks of `fixtures/workbooks/` (see `make_hostile.py`), which the
-/// end-to-end tests upload too: each is refused, naming the file and the limit.
+/// end-to-end tests upload too: each is refused, naming the file and the limit or the cell.
 #[test]
 fn hostile_workbooks_are_refused_naming_the_limit() {
-    for (name, kind, limit) in
-        [("wide.xlsx", "too_wide", "1024 columns"), ("shared-strings-bomb.xlsx", "workbook_too_large", "4194304")]
-    {
+    for (name, kind, limit) in [
+        ("wide.xlsx", "too_wide", "1024 columns"),
+        ("shared-strings-bomb.xlsx", "workbook_too_large", "4194304"),
+        // Found by the `workbook` fuzz target: calamine's column arithmetic overflows on
+        // the reference `Areadsheetml/2006/main` (a panic with overflow checks on).
+        ("fuzz-crash-cell-reference.xlsx", "bad_workbook", "`Areadsheetml/2006/main`"),
+    ] {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/workbooks").join(name);
         let bytes = std::fs::read(&path).unwrap();
         let err = parse_roster(&key(name), &bytes).unwrap_err();

@@ -13,6 +13,7 @@
 //! The Lambda binaries are thin mains over it.
 
 pub mod account;
+pub mod approval;
 pub mod aws;
 pub mod batch;
 pub mod clock;
@@ -23,15 +24,19 @@ pub mod input;
 pub mod keys;
 pub mod ledger;
 pub mod notify;
+mod outputs;
 pub mod planner;
 pub mod preflight;
 pub mod queue;
+mod schedule;
 pub mod secrets;
 pub mod settings;
 pub mod signing;
 pub mod store;
+pub mod trigger;
 
 pub use error::PipelineError;
 pub use executor::{Execution, Executor};
-pub use planner::{PlanReport, Planner, SweepRequest};
+pub use planner::{PlanReport, Planner};
 pub use settings::Settings;
+pub use trigger::SweepRequest;

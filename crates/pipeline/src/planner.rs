@@ -13,44 +13,37 @@
 //! the run is sent, an approval that began sending sends the rest, and HR terminations
 //! the sweep takes up leave `schedule/` only once their actions are on the queue.
 
-use std::collections::HashMap;
-use std::io::Write;
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use offboard_core::backup::BackupManifest;
-use offboard_core::plan::recheck;
-use offboard_core::report::{plan_csv, plan_summary};
 use offboard_core::sweep::inactive_users;
 use offboard_core::undo::plan_undo;
 use offboard_core::{
-    backup_csv, backup_jsonl, decide, parse_policy_over, Account, AccountUser, ActionKind, ActionMessage, ActionResult,
-    Decision, Findings, InputError, Outcome, Plan, PlanSource, Policy, PolicyError, Request, Termination, UserState,
+    decide, parse_policy_over, Account, ActionMessage, ActionResult, Decision, InputError, Plan, PlanSource, Policy,
+    PolicyError,
 };
 use offboard_zoom::{ErrorKind, ZoomCall, ZoomClient, ZoomError};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
 use tracing::Instrument;
 
+use crate::approval::{changes_since_backup, withheld_result, withhold, ApprovalRefusal, Approved};
 use crate::clock::now_rfc3339;
 use crate::completion::{complete_if_done, RunHeader};
 use crate::error::PipelineError;
 use crate::input::{read_hr, read_roster, ReadInput};
 use crate::keys;
 use crate::notify::Notifier;
+use crate::outputs::{back_up, write_plan_outputs};
 use crate::queue::ActionQueue;
+use crate::schedule::{consume_schedule, due_terminations};
 use crate::signing::{read_signed_plan, write_signed_plan, PlanSigner};
 use crate::store::{ObjectInfo, PutOnce, Store};
+use crate::trigger::{run_id_for, sweep_run_id, Input, SweepRequest};
+// The CLI writes approvals and undo requests and checks the inputs' prefixes by these
+// paths; they are defined where a run's trigger is.
+pub use crate::approval::Approval;
+pub use crate::trigger::{APPROVALS_PREFIX, HR_PREFIX, INBOX_PREFIX, UNDO_PREFIX};
 
-/// Rosters are read from under this prefix.
-pub const INBOX_PREFIX: &str = "inbox/";
-/// HR termination files.
-pub const HR_PREFIX: &str = "hr/";
-/// Approvals of held runs: `approvals/<run>.json`.
-pub const APPROVALS_PREFIX: &str = "approvals/";
-/// Undo requests: `undo/<run>.json`.
-pub const UNDO_PREFIX: &str = keys::UNDO_PREFIX;
 pub const PLAN_SCHEMA_VERSION: u32 = 2;
 
 /// What the planner itself asks Zoom for every run: the users, the role names, the Zoom
@@ -95,72 +88,6 @@ struct Sent {
     sent_at: String,
     #[serde(default)]
     approved_by: Option<String>,
-}
-
-/// An approval object: who approved, and why. Both optional; its presence is the approval.
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub struct Approval {
-    #[serde(default)]
-    pub approved_by: Option<String>,
-    #[serde(default)]
-    pub note: Option<String>,
-}
-
-/// What `runs/<run>/approved.json` holds: the approval as the planner checked it, written
-/// once before the first message, so that a redelivery sends exactly this (the rest of it)
-/// without checking again an account its own actions have changed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Approved {
-    run_id: String,
-    #[serde(default)]
-    approved_by: Option<String>,
-    /// Actions today's policy and roles refuse: recorded as `skipped`, never sent.
-    withheld: Vec<Withheld>,
-    approved_at: String,
-}
-
-/// An action of a held plan refused at approval.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Withheld {
-    action_id: String,
-    email: String,
-    code: String,
-    reason: String,
-}
-
-/// What `runs/<run>/approval-refused.json` holds.
-#[derive(Debug, Serialize)]
-struct ApprovalRefusal<'a> {
-    run_id: &'a str,
-    reason: &'a str,
-    changes: &'a [String],
-    refused_at: String,
-}
-
-/// The input a run plans from, once read.
-enum Input {
-    Roster {
-        key: String,
-    },
-    Hr {
-        key: String,
-    },
-    Sweep(SweepRequest),
-    /// The undo of the run `of`, asked for by the object `key`.
-    Undo {
-        key: String,
-        of: String,
-    },
-}
-
-/// The scheduled sweep, as its event asks for it: when, and optionally other settings
-/// than the policy's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SweepRequest {
-    /// The scheduled time: the sweep's "now", and its run id.
-    pub now: Timestamp,
-    pub inactive_days: Option<u32>,
-    pub action: Option<ActionKind>,
 }
 
 pub struct Planner {
@@ -297,10 +224,10 @@ impl Planner {
         };
         if let Input::Sweep(_) = &input {
             read.requests = inactive_users(&account, &policy.sweep, now);
-            self.due_terminations(store, now, &policy, &mut read.requests).await?;
+            due_terminations(store, now, &policy, &mut read.requests).await?;
             read.format = "sweep".to_string();
         }
-        let backup_key = self.back_up(store, &run_id, &account.users, &input, info.as_ref()).await?;
+        let backup_key = back_up(store, &run_id, &account.users, &input, info.as_ref()).await?;
 
         let calls_per_second = {
             let pacing = self.zoom.pacing();
@@ -372,7 +299,7 @@ impl Planner {
             tracing::info!("actions already sent; nothing sent now");
             // A delivery that died after `sent.json` may not have taken up the schedule, or
             // (for a run that sent nothing) announced the run.
-            self.consume_schedule(store, &plan).await?;
+            consume_schedule(store, &plan).await?;
             complete_if_done(store, self.notifier.as_ref(), &run_id).await?;
             return Ok(PlanReport::AlreadySent { run_id });
         }
@@ -422,7 +349,7 @@ impl Planner {
         };
         store.put_json(&keys::run_header_key(&run_id), &header).await?;
         let sent = self.queue.send_all(&messages).await?;
-        self.consume_schedule(store, &plan).await?;
+        consume_schedule(store, &plan).await?;
         let marker = Sent {
             run_id: run_id.clone(),
             actions: sent,
@@ -493,20 +420,7 @@ impl Planner {
             );
             return self.refuse_approval(store, run_id, reason, &changes).await;
         }
-        // Today's guardrails, not the plan's: someone protected, promoted or made a Zoom
-        // Room while the plan waited is not acted on.
-        let withheld: Vec<Withheld> = recheck(&plan.body.actions, &current, &policy)
-            .into_iter()
-            .map(|(index, reason)| {
-                let action = &plan.body.actions[index];
-                Withheld {
-                    action_id: action.action_id.clone(),
-                    email: action.email.clone(),
-                    code: reason.code().to_string(),
-                    reason: format!("refused at approval: {reason}"),
-                }
-            })
-            .collect();
+        let withheld = withhold(&plan, &current, &policy);
         let approved = Approved {
             run_id: run_id.to_string(),
             approved_by: approval.approved_by,
@@ -582,111 +496,6 @@ impl Planner {
     async fn snapshot(&self) -> Result<Account, PipelineError> {
         crate::account::snapshot(&self.zoom).await
     }
-
-    /// Writes the backup (CSV, gzipped JSON Lines, manifest) before anything is decided.
-    async fn back_up(
-        &self,
-        store: &Store,
-        run_id: &str,
-        users: &[AccountUser],
-        input: &Input,
-        info: Option<&ObjectInfo>,
-    ) -> Result<String, PipelineError> {
-        let csv_key = keys::backup_key(run_id);
-        let jsonl_gz_key = keys::backup_jsonl_key(run_id);
-        store.put(&csv_key, backup_csv(users), "text/csv").await?;
-        store.put(&jsonl_gz_key, gzip(&backup_jsonl(users))?, "application/gzip").await?;
-        let (by_status, by_type) = BackupManifest::count(users);
-        let manifest = BackupManifest {
-            run_id: run_id.to_string(),
-            taken_at: now_rfc3339(),
-            users: users.len(),
-            by_status,
-            by_type,
-            source_key: match input {
-                Input::Roster { key } | Input::Hr { key } | Input::Undo { key, .. } => Some(key.clone()),
-                Input::Sweep(_) => None,
-            },
-            source_etag: info.map(|i| i.etag.clone()),
-            source_version: info.and_then(|i| i.version_id.clone()),
-            csv_key: csv_key.clone(),
-            jsonl_gz_key,
-        };
-        store.put_json(&keys::backup_manifest_key(run_id), &manifest).await?;
-        tracing::info!(users = users.len(), %csv_key, "account backed up");
-        Ok(csv_key)
-    }
-
-    /// Adds the scheduled terminations due by `now` to `requests`. They stay under
-    /// `schedule/` until the plan that takes them up is on the queue.
-    async fn due_terminations(
-        &self,
-        store: &Store,
-        now: Timestamp,
-        policy: &Policy,
-        requests: &mut Vec<Request>,
-    ) -> Result<(), PipelineError> {
-        for key in store.list_keys(keys::SCHEDULE_PREFIX).await? {
-            let terminations: Vec<Termination> = store.get_json(&key).await?;
-            requests.extend(terminations.iter().filter(|t| t.is_due(now)).map(|t| t.request(policy)));
-        }
-        Ok(())
-    }
-
-    /// Once a sweep's actions are on the queue: removes from `schedule/` the terminations
-    /// it took up (those due at the sweep's time, which its run id holds). A held or
-    /// refused sweep never gets here, so what it found due stays due for the next one;
-    /// a crash before this leaves them to the next sweep, which finds them done.
-    async fn consume_schedule(&self, store: &Store, plan: &Plan) -> Result<(), PipelineError> {
-        let Some(now) = (plan.kind == PlanSource::Sweep).then(|| sweep_time(&plan.run_id)).flatten() else {
-            return Ok(());
-        };
-        for key in store.list_keys(keys::SCHEDULE_PREFIX).await? {
-            let terminations: Vec<Termination> = store.get_json(&key).await?;
-            let remaining: Vec<&Termination> = terminations.iter().filter(|t| !t.is_due(now)).collect();
-            if remaining.is_empty() {
-                store.delete(&key).await?;
-            } else if remaining.len() < terminations.len() {
-                store.put_json(&key, &remaining).await?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The sweep's run id is its scheduled time, so a redelivered event lands in the same run
-/// and the run knows which terminations it took up ([`sweep_time`]).
-fn sweep_run_id(now: Timestamp) -> String {
-    format!("sweep-{}", now.strftime(SWEEP_RUN_FORMAT))
-}
-
-/// The time a sweep's run id holds.
-fn sweep_time(run_id: &str) -> Option<Timestamp> {
-    let stamp = run_id.strip_prefix("sweep-")?;
-    let utc = jiff::civil::DateTime::strptime(SWEEP_RUN_FORMAT, stamp).ok()?;
-    utc.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|t| t.timestamp())
-}
-
-const SWEEP_RUN_FORMAT: &str = "%Y%m%dT%H%M%SZ";
-
-/// Writes what a plan shows people, and the terminations it schedules: from the signed
-/// plan alone, so writing them again on a redelivery writes the same bytes.
-async fn write_plan_outputs(store: &Store, plan: &Plan) -> Result<(), PipelineError> {
-    let run_id = &plan.run_id;
-    store.put(&keys::plan_csv_key(run_id), plan_csv(plan), "text/csv").await?;
-    store.put(&keys::plan_summary_key(run_id), plan_summary(plan).into_bytes(), "text/plain").await?;
-    if !plan.body.scheduled.is_empty() {
-        store.put_json(&keys::schedule_key(run_id), &plan.body.scheduled).await?;
-        tracing::info!(scheduled = plan.body.scheduled.len(), "terminations scheduled for the sweep");
-    }
-    Ok(())
-}
-
-/// The one result of an action refused at approval.
-fn withheld_result(run_id: &str, action: &offboard_core::Action, withheld: &Withheld) -> ActionResult {
-    let attempt = crate::executor::Attempt { number: 0, started_at: now_rfc3339() };
-    let outcome = Outcome::Skipped { code: withheld.code.clone(), reason: withheld.reason.clone() };
-    crate::executor::action_result(run_id, action, attempt, outcome, None, Findings::default(), None)
 }
 
 /// Every call the executor may make for these actions.
@@ -710,87 +519,4 @@ async fn reject(
     store.put_json(&error_key, &body).await?;
     tracing::warn!(%error, %error_key, "input refused; nothing sent");
     Ok(PlanReport::Rejected { run_id: run_id.to_string(), error_key, error })
-}
-
-/// What changed, for the users a held plan acts on, between its backup and `current`: their
-/// status and license, which the actions were decided from. A role changed since is for
-/// the guardrails ([`recheck`]), which refuse that action alone.
-fn changes_since_backup(plan: &Plan, current: &Account) -> Vec<String> {
-    let by_id: HashMap<&str, &AccountUser> =
-        current.users.iter().map(|u| (u.id.as_deref().unwrap_or(u.email.as_str()), u)).collect();
-    let mut changes = Vec::new();
-    for action in &plan.body.actions {
-        match by_id.get(action.user_id.as_str()) {
-            None => changes.push(format!("{} is no longer in the account", action.email)),
-            Some(user) => {
-                let now = UserState::of(user);
-                if (now.status, now.user_type) != (action.before.status, action.before.user_type) {
-                    changes.push(format!(
-                        "{}: was {} type {} role {}, is now {} type {} role {}",
-                        action.email,
-                        action.before.status.as_str(),
-                        action.before.user_type,
-                        action.before.role_id.as_deref().unwrap_or("-"),
-                        now.status.as_str(),
-                        now.user_type,
-                        now.role_id.as_deref().unwrap_or("-"),
-                    ));
-                }
-            }
-        }
-    }
-    changes
-}
-
-fn gzip(bytes: &[u8]) -> Result<Vec<u8>, PipelineError> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder
-        .write_all(bytes)
-        .and_then(|()| encoder.finish())
-        .map_err(|e| PipelineError::Data { what: "gzip of the backup".into(), detail: e.to_string() })
-}
-
-/// A run id people can sort and read (`20261122T101500Z-3f9a1c2e`) that is the same for
-/// every delivery of the same object version, so redeliveries land in the same run.
-pub fn run_id_for(bucket: &str, key: &str, info: &ObjectInfo) -> String {
-    let stamp = OffsetDateTime::from_unix_timestamp(info.last_modified)
-        .ok()
-        .and_then(|t| t.format(time::macros::format_description!("[year][month][day]T[hour][minute][second]Z")).ok())
-        .unwrap_or_else(|| "00000000T000000Z".to_string());
-    let version = info.version_id.as_deref().unwrap_or("");
-    let digest = Sha256::digest(format!("{bucket}\0{key}\0{}\0{version}", info.etag).as_bytes());
-    let short: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
-    format!("{stamp}-{short}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn info(etag: &str, version: Option<&str>) -> ObjectInfo {
-        ObjectInfo {
-            etag: etag.to_string(),
-            last_modified: 1_795_000_000,
-            size: 10,
-            version_id: version.map(str::to_string),
-        }
-    }
-
-    #[test]
-    fn a_sweeps_run_id_holds_its_time() {
-        let at: Timestamp = "2026-12-02T06:00:00Z".parse().unwrap();
-        assert_eq!(sweep_run_id(at), "sweep-20261202T060000Z");
-        assert_eq!(sweep_time(&sweep_run_id(at)), Some(at));
-        assert_eq!(sweep_time("20261202T060000Z-3f9a1c2e"), None);
-    }
-
-    #[test]
-    fn run_ids_are_stable_per_object_version_and_sortable() {
-        let a = run_id_for("b", "inbox/r.csv", &info("etag1", None));
-        assert_eq!(a, run_id_for("b", "inbox/r.csv", &info("etag1", None)));
-        assert_ne!(a, run_id_for("b", "inbox/r.csv", &info("etag2", None)));
-        assert_ne!(a, run_id_for("b", "inbox/r.csv", &info("etag1", Some("v2"))));
-        assert!(a.starts_with("20261118T"), "{a}");
-        assert_eq!(a.len(), "20261118T000000Z-".len() + 8);
-    }
 }

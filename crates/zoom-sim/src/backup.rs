@@ -16,7 +16,7 @@
 //! is decided the same way on every load, never at random:
 //! - no user has upcoming meetings or cloud recordings: a backup holds neither, and
 //!   inventing some would make a rehearsal keep users the real account would not (tests
-//!   that want some add them through [`crate::ZoomSim::with_state`]);
+//!   that want some add them through `ZoomSim::with_state`);
 //! - nobody is a managed-domain user, a Zoom Events owner or has an expired invitation, so
 //!   Zoom's refusals for those never happen;
 //! - a user with an employee id signs in with SSO, since Zoom shows that id only for them;
@@ -38,8 +38,9 @@ use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::population::{self, Population, SplitMix64};
-use crate::state::{Role, SimRole, SimRoom, SimUser, Status};
+use crate::model::{Role, SimRole, SimRoom, SimUser, Status};
+use crate::population::{self, Population};
+use crate::rng::SplitMix64;
 
 pub const USERS_JSONL: &str = "users.jsonl";
 pub const USERS_CSV: &str = "users.csv";

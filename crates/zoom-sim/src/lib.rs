@@ -6,11 +6,19 @@
 //! it, or an account loaded from a backup ([`SimConfig::from_backup`]), and `/_sim/...`
 //! (outside `/v2`) lets tests read its state and move its clock.
 //! Start it in-process with [`ZoomSim::start`] or as the `zoom-sim` binary.
+//!
+//! Modules build on one another in one direction, so each can be read knowing only
+//! those below it: `rng` and `model` (what an account is made of); `population` and
+//! `backup` (where an account comes from); `limits` and `messages` (Zoom's rate limits
+//! and error texts); `state` (the account being served); `routes` (HTTP over it);
+//! `serve` (the connections).
 
 pub mod backup;
 pub mod limits;
 pub mod messages;
+pub mod model;
 pub mod population;
+pub mod rng;
 mod routes;
 mod serve;
 pub mod state;
@@ -25,8 +33,9 @@ use tokio::task::JoinHandle;
 pub use backup::FromBackupError;
 pub use limits::{Label, Plan};
 pub use messages::Language;
+pub use model::{Role, SimRole, SimUser, Status};
 pub use population::Population;
-pub use state::{AccountSpec, AppCredentials, Faults, Operation, SimRole, SimState, SimUser, Status};
+pub use state::{AccountSpec, AppCredentials, Faults, Operation, SimState};
 
 /// What the simulated account holds and which app it accepts.
 #[derive(Clone)]

@@ -121,7 +121,7 @@ fn describe(population: &Population) -> String {
     let owner = population
         .users
         .iter()
-        .find(|u| u.role == zoom_sim::state::Role::Owner)
+        .find(|u| u.role == zoom_sim::Role::Owner)
         .map_or("no owner".to_string(), |u| format!("owner {}", u.email));
     let rooms = population.users.iter().filter(|u| u.is_room).count() + population.rooms.len();
     format!(

@@ -1,15 +1,14 @@
 //! The simulated account's users, generated from a seed so that every run of the
 //! simulator with the same `--users` and `--seed` holds exactly the same people.
 //!
-//! The generator is a hand-rolled SplitMix64 on purpose: its output is fixed forever,
-//! whereas a library RNG may change its stream between versions and silently break the
-//! committed example roster that names users of the seeded account.
+//! Every draw comes from [`SplitMix64`], whose stream never changes between versions.
 
 use std::path::PathBuf;
 
 use time::{Duration, OffsetDateTime};
 
-use crate::state::{Meeting, Recording, Role, SimRole, SimRoom, SimUser, Status};
+use crate::model::{rfc3339, Meeting, Recording, Role, SimRole, SimRoom, SimUser, Status};
+use crate::rng::SplitMix64;
 
 /// Everything an account holds that the simulator serves: its users, its roles, and the
 /// Zoom Rooms that are not users. Generated from a seed ([`seeded`]) or loaded from an
@@ -31,39 +30,6 @@ pub fn seeded(count: usize, seed: u64, domain: &str) -> Population {
         roles: Role::ALL.iter().map(|&kind| SimRole::seeded(kind)).collect(),
         rooms: Vec::new(),
         source: None,
-    }
-}
-
-/// A tiny deterministic random number generator (SplitMix64).
-#[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    pub fn new(seed: u64) -> Self {
-        SplitMix64(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..bound`.
-    pub fn below(&mut self, bound: u64) -> u64 {
-        self.next_u64() % bound
-    }
-
-    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-
-    /// A Zoom-looking opaque id: 22 characters of base62.
-    pub fn opaque_id(&mut self) -> String {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        (0..22).map(|_| ALPHABET[self.below(62) as usize] as char).collect()
     }
 }
 
@@ -182,12 +148,29 @@ pub fn generate(count: usize, seed: u64, domain: &str) -> Vec<SimUser> {
         .collect()
 }
 
-/// A date as Zoom writes it: `2019-08-28T21:01:17Z`.
-pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
-    at.replace_nanosecond(0)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
+impl Meeting {
+    pub(crate) fn generate(rng: &mut SplitMix64, n: u64) -> Meeting {
+        Meeting {
+            id: 80_000_000_000 + rng.below(9_999_999_999),
+            uuid: format!("{}==", &rng.opaque_id()[..22]),
+            topic: format!("Weekly sync #{}", n + 1),
+            starts_in_hours: 1 + rng.below(24 * 30) as u32,
+            duration: 30 * (1 + rng.below(4) as u32),
+        }
+    }
+}
+
+impl Recording {
+    pub(crate) fn generate(rng: &mut SplitMix64) -> Recording {
+        Recording {
+            meeting_id: 80_000_000_000 + rng.below(9_999_999_999),
+            uuid: format!("{}==", &rng.opaque_id()[..22]),
+            topic: "Recorded meeting".to_string(),
+            start_time: epoch() - time::Duration::hours(1 + rng.below(24 * 365) as i64),
+            duration: 15 + rng.below(90) as u32,
+            total_size: 1_000_000 + rng.below(500_000_000),
+        }
+    }
 }
 
 fn capitalize(word: &str) -> String {

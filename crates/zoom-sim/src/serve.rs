@@ -11,7 +11,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
-use crate::routes::{into_axum, lock, Shared};
+use crate::routes::into_axum;
+use crate::state::{lock, Shared};
 
 #[derive(Debug)]
 struct Dropped;

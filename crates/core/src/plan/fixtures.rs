@@ -1,0 +1,30 @@
+//! The account the plan's unit tests decide against: users of a role, status and type,
+//! in an account that names its roles and one Zoom Room.
+
+use crate::snapshot::{Account, AccountUser, UserStatus};
+
+pub(super) fn user(id: Option<&str>, email: &str, status: UserStatus, user_type: u8, role: &str) -> AccountUser {
+    AccountUser {
+        id: id.map(str::to_string),
+        email: email.to_string(),
+        first_name: "F".into(),
+        last_name: "L".into(),
+        user_type,
+        status,
+        role_id: Some(format!("role-{role}")),
+        last_login_time: None,
+        user_created_at: None,
+        employee_id: id.map(|i| format!("E-{i}")),
+    }
+}
+
+pub(super) fn account(users: Vec<AccountUser>) -> Account {
+    Account {
+        users,
+        role_names: ["Owner", "Admin", "Member", "Help Desk"]
+            .iter()
+            .map(|name| (format!("role-{name}"), name.to_string()))
+            .collect(),
+        room_emails: ["room@acme.example".to_string()].into_iter().collect(),
+    }
+}
