@@ -3,7 +3,7 @@
 
 Usage: seeds_vs_offboard.py [--users 20000] [--count 2000] [--json FILE]
 
-Starts the release zoom-sim (plan Business: Light 80/s, Medium 60/s; 20 ms latency), picks
+Starts the release zoom-sim (rate plan Business: Light 80/s, Medium 60/s; 20 ms latency), picks
 `--count` active plain members, and times, from start to exit:
   1. scripts/seeds_baseline.py: the account read page by page, then a fixed 10 requests/s
      with a one-second sleep after every ten calls;
@@ -48,7 +48,7 @@ def main() -> None:
 
     sim = subprocess.Popen(
         [str(ROOT / "target/release/zoom-sim"), "--port", "0", "--users", str(args.users), "--seed", "3",
-         "--plan", "business", "--latency-ms", "20"],
+         "--rate-plan", "business", "--latency-ms", "20"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     try:

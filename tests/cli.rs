@@ -246,7 +246,7 @@ async fn an_interrupted_apply_resumes_without_repeating_an_action_then_reports_a
     std::fs::remove_dir_all(&runs).unwrap();
 
     // Slow enough to stop half-way: Zoom at 5% of its limits, paced to match.
-    sim.with_state(|s| s.set_rate_limits(zoom_sim::Plan::Business, 0.05));
+    sim.with_state(|s| s.set_rate_limits(zoom_sim::RatePlan::Business, 0.05));
     let slow =
         ["--policy", &policy_arg, "--budget-share", "0.04", "apply", "--roster", &roster_arg, "--concurrency", "2"];
     let mut child = run_typing_child(offboard(&env, &slow), "31\n");
@@ -258,7 +258,9 @@ async fn an_interrupted_apply_resumes_without_repeating_an_action_then_reports_a
     }
     let pid = child.id().unwrap() as i32;
     // SAFETY: kill(2) with a live child's pid and SIGINT, as Ctrl-C in its terminal.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    #[allow(unsafe_code)]
+    let sent = unsafe { libc::kill(pid, libc::SIGINT) };
+    assert_eq!(sent, 0);
     let interrupted = child.wait_with_output().await.unwrap();
     assert_exit(&interrupted, 130);
     let stderr = text(&interrupted.stderr);
@@ -275,7 +277,7 @@ async fn an_interrupted_apply_resumes_without_repeating_an_action_then_reports_a
         text(&status.stdout)
     );
 
-    sim.with_state(|s| s.set_rate_limits(zoom_sim::Plan::Business, 1.0));
+    sim.with_state(|s| s.set_rate_limits(zoom_sim::RatePlan::Business, 1.0));
     let resumed = run(offboard(&env, &["apply", "--resume", &run_id, "--yes"])).await;
     assert_exit(&resumed, 0);
     assert!(text(&resumed.stdout).contains("done 30, skipped 1"), "{}", text(&resumed.stdout));

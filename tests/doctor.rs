@@ -10,7 +10,7 @@ use std::process::{Output, Stdio};
 use offboard_e2e::{bin_dir, documented_scopes, LocalStack, Principal, StackOptions, BUCKET};
 use serde_json::Value;
 use tokio::process::Command;
-use zoom_sim::{Plan, SimConfig, ZoomSim};
+use zoom_sim::{RatePlan, SimConfig, ZoomSim};
 
 /// A secret no other output could contain by chance.
 const SECRET: &str = "doctor-secret-5f1c9e2a";
@@ -131,7 +131,7 @@ async fn every_documented_scope_passes_and_the_plan_matches() {
         .iter()
         .map(|c| (c["check"].as_str().unwrap(), c["status"].as_str().unwrap()))
         .collect();
-    // zoom-sim is a Business+ account, and --plan defaults to business.
+    // zoom-sim is a Business+ account, and --zoom-plan defaults to business.
     assert_eq!(statuses, [("zoom_credentials", "ok"), ("zoom_scopes", "ok"), ("rate_plan", "ok")], "{report}");
     assert!(checks(&report, "rate_plan")[0]["detail"].as_str().unwrap().contains("Business+ per-second limit"));
     assert!(sim.with_state(|s| s.operations().is_empty()));
@@ -144,16 +144,25 @@ async fn every_documented_scope_passes_and_the_plan_matches() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_rate_plan_is_compared_where_zoom_reveals_it_and_never_guessed() {
     // A Free account paced as Business+: the 2,000 a day of a Medium call gives it away.
-    let free = sim(SimConfig { plan: Plan::Free, ..SimConfig::default() }).await;
+    let free = sim(SimConfig { rate_plan: RatePlan::Free, ..SimConfig::default() }).await;
     let output = offboard(&zoom_env(&free), &["doctor", "--format", "json"]).await;
     assert_exit(&output, 1, SECRET);
     let report = json(&output);
     let rate = checks(&report, "rate_plan")[0];
     assert_eq!(rate["status"], "failed", "{rate}");
     assert!(rate["detail"].as_str().unwrap().contains("Free daily cap"), "{rate}");
-    assert!(rate["fix"].as_str().unwrap().contains("--plan free"), "{rate}");
+    assert!(rate["fix"].as_str().unwrap().contains("--zoom-plan free"), "{rate}");
     // Told the right plan, it holds.
+    let output = offboard(&zoom_env(&free), &["--zoom-plan", "free", "doctor", "--format", "json"]).await;
+    assert_exit(&output, 0, SECRET);
+    assert_eq!(checks(&json(&output), "rate_plan")[0]["status"], "ok");
+    // The old `--plan` still works, as a hidden alias, and so does ZOOM_PLAN.
     let output = offboard(&zoom_env(&free), &["--plan", "free", "doctor", "--format", "json"]).await;
+    assert_exit(&output, 0, SECRET);
+    assert_eq!(checks(&json(&output), "rate_plan")[0]["status"], "ok");
+    let mut env = zoom_env(&free);
+    env.push(("ZOOM_PLAN", "free".to_string()));
+    let output = offboard(&env, &["doctor", "--format", "json"]).await;
     assert_exit(&output, 0, SECRET);
     assert_eq!(checks(&json(&output), "rate_plan")[0]["status"], "ok");
 

@@ -255,7 +255,7 @@ async fn a_batch_that_waits_on_the_rate_limit_keeps_its_messages_invisible() {
     let run_id = plan_quiet_members(&stack, 10).await;
     // Zoom at 2% of the Business plan's limits: the one batch of ten paces and meets 429s
     // far longer than the queue's 5 s visibility timeout.
-    stack.sim.with_state(|s| s.set_rate_limits(zoom_sim::Plan::Business, 0.02));
+    stack.sim.with_state(|s| s.set_rate_limits(zoom_sim::RatePlan::Business, 0.02));
 
     let started = std::time::Instant::now();
     let drained = stack.drain_actions(Duration::from_secs(300));

@@ -90,9 +90,8 @@ pub fn render(html_file: &Path, out_dir: &Path) -> anyhow::Result<Rendered> {
     // The browser's helpers (zygote, renderer, GPU process) share its group: none may
     // outlive it, and none may outlive a timeout.
     // SAFETY: kill(2) with a negative pid signals the process group this function created.
-    unsafe {
-        libc::kill(-group, libc::SIGKILL);
-    }
+    #[allow(unsafe_code)]
+    let _ = unsafe { libc::kill(-group, libc::SIGKILL) };
     let status = match outcome {
         Ok(status) => status.with_context(|| format!("waiting for {CHROMIUM}"))?,
         Err(_) => {

@@ -43,9 +43,8 @@ impl Drop for Guard {
     fn drop(&mut self) {
         let group = self.child.id() as i32;
         // SAFETY: kill(2) with a negative pid signals the process group we created.
-        unsafe {
-            libc::kill(-group, libc::SIGKILL);
-        }
+        #[allow(unsafe_code)]
+        let _ = unsafe { libc::kill(-group, libc::SIGKILL) };
         let _ = self.child.wait();
     }
 }

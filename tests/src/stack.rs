@@ -135,9 +135,10 @@ impl Principal {
     /// and undos are the operators', HR files the HR system's, the rest (the policy) the
     /// stack owner's.
     pub fn uploading(key: &str) -> Principal {
-        if ["inbox/", "approvals/", "undo/"].iter().any(|p| key.starts_with(p)) {
+        use offboard_pipeline::trigger::{APPROVALS_PREFIX, HR_PREFIX, INBOX_PREFIX, UNDO_PREFIX};
+        if [INBOX_PREFIX, APPROVALS_PREFIX, UNDO_PREFIX].iter().any(|p| key.starts_with(p)) {
             Principal::Operator
-        } else if key.starts_with("hr/") {
+        } else if key.starts_with(HR_PREFIX) {
             Principal::Hr
         } else {
             Principal::Harness
@@ -300,7 +301,7 @@ impl LocalStack {
             .await
             .context("turning on the bucket's versioning")?;
         let mut notifications = NotificationConfiguration::builder();
-        for prefix in ["inbox/", "hr/", "approvals/", "undo/"] {
+        for prefix in offboard_pipeline::trigger::TRIGGER_PREFIXES {
             let filter = NotificationConfigurationFilter::builder()
                 .key(
                     S3KeyFilter::builder()

@@ -17,9 +17,17 @@ pub struct ZoomArgs {
     /// The OAuth token URL.
     #[arg(long, global = true, env = "ZOOM_OAUTH_URL", default_value = "https://zoom.us/oauth/token")]
     pub oauth_url: String,
-    /// The account's Zoom plan, which sets its API rate limits.
-    #[arg(long = "plan", global = true, env = "ZOOM_PLAN", default_value = "business", value_enum)]
-    pub zoom_plan: ZoomPlan,
+    /// The account's Zoom rate plan (its pricing tier), which sets its API rate limits.
+    // `--plan`, its old name, is kept as a hidden alias so existing scripts still work.
+    #[arg(
+        long = "zoom-plan",
+        alias = "plan",
+        global = true,
+        env = "ZOOM_PLAN",
+        default_value = "business",
+        value_enum
+    )]
+    pub rate_plan: RatePlan,
     /// Share of the account's rate budget Offboard may use (the rest is left to other apps).
     #[arg(long, global = true, env = "OFFBOARD_BUDGET_SHARE", default_value_t = 0.8)]
     pub budget_share: f64,
@@ -38,8 +46,9 @@ pub struct ZoomArgs {
     pub policy: Option<PathBuf>,
 }
 
+/// The account's Zoom rate plan (pricing tier) as the command line names it.
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ZoomPlan {
+pub enum RatePlan {
     Free,
     Pro,
     Business,

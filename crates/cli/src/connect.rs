@@ -1,5 +1,5 @@
 //! Connections: the Zoom client (credentials from the environment or SSM, pacing from
-//! the plan and budget share) and the AWS clients for the bucket commands.
+//! the rate plan and budget share) and the AWS clients for the bucket commands.
 
 use std::sync::Arc;
 
@@ -7,9 +7,9 @@ use offboard_core::{parse_policy, Policy};
 use offboard_pipeline::aws::AwsClients;
 use offboard_pipeline::secrets::load_credentials;
 use offboard_pipeline::settings::SecretNames;
-use offboard_zoom::{Credentials, Endpoints, PacerConfig, Plan, ZoomClient};
+use offboard_zoom::{Credentials, Endpoints, PacerConfig, ZoomClient};
 
-use crate::args::{ZoomArgs, ZoomPlan};
+use crate::args::{RatePlan, ZoomArgs};
 use crate::exit::{read_file, Exit, INPUT};
 
 impl ZoomArgs {
@@ -24,12 +24,12 @@ impl ZoomArgs {
                 self.budget_share
             )));
         }
-        let plan = match self.zoom_plan {
-            ZoomPlan::Free => Plan::Free,
-            ZoomPlan::Pro => Plan::Pro,
-            ZoomPlan::Business => Plan::Business,
+        let rate_plan = match self.rate_plan {
+            RatePlan::Free => offboard_zoom::RatePlan::Free,
+            RatePlan::Pro => offboard_zoom::RatePlan::Pro,
+            RatePlan::Business => offboard_zoom::RatePlan::Business,
         };
-        Ok(PacerConfig { plan, budget_share: self.budget_share, executors: 1 })
+        Ok(PacerConfig { rate_plan, budget_share: self.budget_share, executors: 1 })
     }
 
     /// The policy file named by `--policy`, over the safe defaults.

@@ -47,7 +47,7 @@ Checks, one line each (`check` in the JSON), with a fix for each that fails:
   zoom_scopes             every scope a run under the policy (--policy, else the defaults) needs:
                           one failed line per missing scope, naming the call that needs it; a
                           warning per scope only an HR file naming its own action would need
-  rate_plan               the plan Zoom's X-RateLimit-Limit reveals against --plan; a warning
+  rate_plan               the rate plan X-RateLimit-Limit reveals against --zoom-plan; a warning
                           \"not revealed by Zoom\" when the answer does not tell
   bucket_list_runs, bucket_read_runs, bucket_write_approvals, bucket_write_undo,
   bucket_write_inbox      only with --bucket: s3:ListBucket, s3:GetObject under runs/, and

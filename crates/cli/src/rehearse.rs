@@ -17,7 +17,7 @@ use offboard_zoom::{Credentials, Endpoints, ZoomClient};
 use zoom_sim::{SimConfig, ZoomSim};
 
 use crate::apply::{run_actions, summarize_run};
-use crate::args::{ZoomArgs, ZoomPlan};
+use crate::args::{RatePlan, ZoomArgs};
 use crate::exit::{self, Exit, COULD_NOT_RUN};
 use crate::local::LocalRun;
 use crate::output;
@@ -28,10 +28,10 @@ pub async fn rehearse_command(args: &ZoomArgs, backup_dir: &Path, roster: &Path,
     let mut policy = args.policy()?;
     let file = read_input(&PlanInput::Roster { path: roster, hr }, &mut policy, now)?;
     let mut config = SimConfig::from_backup(backup_dir).map_err(|e| Exit::input(e.to_string()))?;
-    config.plan = match args.zoom_plan {
-        ZoomPlan::Free => zoom_sim::Plan::Free,
-        ZoomPlan::Pro => zoom_sim::Plan::Pro,
-        ZoomPlan::Business => zoom_sim::Plan::Business,
+    config.rate_plan = match args.rate_plan {
+        RatePlan::Free => zoom_sim::RatePlan::Free,
+        RatePlan::Pro => zoom_sim::RatePlan::Pro,
+        RatePlan::Business => zoom_sim::RatePlan::Business,
     };
     let app = config.app.clone();
     let sim = ZoomSim::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
@@ -54,7 +54,7 @@ pub async fn rehearse_command(args: &ZoomArgs, backup_dir: &Path, roster: &Path,
             roster.display(),
             backup_dir.display(),
             account.users.len(),
-            args.zoom_plan,
+            args.rate_plan,
             args.budget_share
         );
         let c = &plan.body.counts;

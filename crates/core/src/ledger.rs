@@ -34,6 +34,18 @@ impl Claim {
             expires_at: now.checked_add(ttl).unwrap_or(Timestamp::MAX),
         }
     }
+
+    /// The claim that releases this one at `now`: the next claim number, already expired,
+    /// so the next delivery takes over at once instead of waiting for this one to expire.
+    pub fn released(&self, now: Timestamp) -> Claim {
+        Claim {
+            attempt: self.attempt + 1,
+            owner: format!("{} (released)", self.owner),
+            claimed_at: now,
+            expires_at: now,
+            ..self.clone()
+        }
+    }
 }
 
 /// What to do about an action whose first claim is taken.
@@ -65,6 +77,15 @@ mod tests {
 
     fn at(seconds: i64) -> Timestamp {
         Timestamp::from_second(1_800_000_000 + seconds).unwrap()
+    }
+
+    #[test]
+    fn a_released_claim_is_the_next_one_already_expired_so_the_next_delivery_takes_over_at_once() {
+        let claim = Claim::new("r", "0001", 3, "req-1", at(0), SignedDuration::from_secs(900));
+        let released = claim.released(at(5));
+        assert_eq!((released.run_id.as_str(), released.action_id.as_str(), released.attempt), ("r", "0001", 4));
+        assert_eq!(released.owner, "req-1 (released)");
+        assert_eq!(next_claim(&released, at(5)), NextClaim::TakeOver { attempt: 5 });
     }
 
     #[test]

@@ -194,14 +194,7 @@ async fn claim_notification(
 /// Lets the next call publish at once instead of waiting for the claim to expire: the
 /// next claim number, already expired. Best effort: if it fails, the claim expires.
 async fn release(store: &Store, claim: &Claim) {
-    let now = clock::now();
-    let released = Claim {
-        attempt: claim.attempt + 1,
-        owner: format!("{} (released)", claim.owner),
-        claimed_at: now,
-        expires_at: now,
-        ..claim.clone()
-    };
+    let released = claim.released(clock::now());
     let key = keys::notify_claim_key(&claim.run_id, released.attempt);
     if let Err(error) = store.put_json_once(&key, &released).await {
         tracing::warn!(%error, "notification claim not released; it will expire");

@@ -170,14 +170,7 @@ impl Executor {
     /// Lets the next delivery act at once instead of waiting for this claim to expire:
     /// the next claim number, already expired. Best effort: if it fails, the claim expires.
     async fn release(&self, claim: &Claim) {
-        let now = clock::now();
-        let released = Claim {
-            attempt: claim.attempt + 1,
-            owner: format!("{} (released)", claim.owner),
-            claimed_at: now,
-            expires_at: now,
-            ..claim.clone()
-        };
+        let released = claim.released(clock::now());
         let key = keys::claim_key(&claim.run_id, &claim.action_id, released.attempt);
         if let Err(error) = self.ledger.store().put_json_once(&key, &released).await {
             tracing::warn!(%error, "claim not released; it will expire");

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use offboard_core::{ActionKind, Policy};
-use offboard_zoom::{Endpoints, PacerConfig, Plan};
+use offboard_zoom::{Endpoints, PacerConfig, RatePlan};
 
 use crate::error::PipelineError;
 
@@ -123,7 +123,7 @@ impl Settings {
             bucket: optional("OFFBOARD_BUCKET"),
             queue_url: optional("OFFBOARD_QUEUE_URL"),
             pacing: PacerConfig {
-                plan: parsed("ZOOM_PLAN", optional("ZOOM_PLAN"), Plan::Business)?,
+                rate_plan: parsed("ZOOM_PLAN", optional("ZOOM_PLAN"), RatePlan::Business)?,
                 budget_share: parsed("OFFBOARD_BUDGET_SHARE", optional("OFFBOARD_BUDGET_SHARE"), 0.8)?,
                 executors: parsed("OFFBOARD_EXECUTOR_CONCURRENCY", optional("OFFBOARD_EXECUTOR_CONCURRENCY"), 1)?,
             },

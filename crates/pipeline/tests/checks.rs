@@ -1,26 +1,19 @@
-//! The executor's checks just before acting, against the simulator: the seeds' rules for
+//! The executor's checks just before acting, against the simulator: the rules for
 //! users who still host meetings or own cloud recordings.
 
-use std::net::SocketAddr;
+mod common;
 
 use offboard_core::{
     Action, ActionKind, Checks, DeleteMode, DeleteSpec, Findings, MeetingsRule, Outcome, RecordingsRule, UserState,
     UserStatus,
 };
 use offboard_pipeline::executor::perform;
-use offboard_zoom::{Credentials, Endpoints, ZoomClient};
-use zoom_sim::{SimConfig, ZoomSim};
+use offboard_zoom::ZoomClient;
+use zoom_sim::ZoomSim;
 
+/// The account these tests act on.
 async fn start() -> (ZoomSim, ZoomClient) {
-    let config = SimConfig { users: 600, seed: 21, ..SimConfig::default() };
-    let app = config.app.clone();
-    let sim = ZoomSim::start(config, SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
-    let client = ZoomClient::new(
-        Endpoints { api_base: sim.api_url(), oauth_url: sim.oauth_url() },
-        Credentials { account_id: app.account_id, client_id: app.client_id, client_secret: app.client_secret },
-    )
-    .unwrap();
-    (sim, client)
+    common::start(600, 21).await
 }
 
 fn delete_action(user_id: &str, checks: Checks) -> Action {

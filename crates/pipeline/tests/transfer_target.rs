@@ -3,23 +3,16 @@
 //! target is not a user of the account. Only a lookup of the user tells which, so the
 //! executor never records `already_done` for a user who is still there.
 
-use std::net::SocketAddr;
+mod common;
 
 use offboard_core::{Action, ActionKind, Checks, DeleteMode, DeleteSpec, Findings, Outcome, UserState, UserStatus};
 use offboard_pipeline::executor::{calls_of, final_outcome, perform};
-use offboard_zoom::{Credentials, Endpoints, ZoomCall, ZoomClient, ZoomError};
-use zoom_sim::{SimConfig, ZoomSim};
+use offboard_zoom::{ZoomCall, ZoomClient, ZoomError};
+use zoom_sim::ZoomSim;
 
+/// The account these tests act on.
 async fn start() -> (ZoomSim, ZoomClient) {
-    let config = SimConfig { users: 200, seed: 5, ..SimConfig::default() };
-    let app = config.app.clone();
-    let sim = ZoomSim::start(config, SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
-    let client = ZoomClient::new(
-        Endpoints { api_base: sim.api_url(), oauth_url: sim.oauth_url() },
-        Credentials { account_id: app.account_id, client_id: app.client_id, client_secret: app.client_secret },
-    )
-    .unwrap();
-    (sim, client)
+    common::start(200, 5).await
 }
 
 /// A delete of `user_id` transferring meetings to `target`, with no check before it.

@@ -31,7 +31,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use backup::FromBackupError;
-pub use limits::{Label, Plan};
+pub use limits::{Label, RatePlan};
 pub use messages::Language;
 pub use model::{Role, SimRole, SimUser, Status};
 pub use population::Population;
@@ -44,7 +44,7 @@ pub struct SimConfig {
     pub seed: u64,
     pub domain: String,
     pub app: AppCredentials,
-    pub plan: Plan,
+    pub rate_plan: RatePlan,
     /// Multiplies every rate limit; 0 switches them off.
     pub rate_scale: f64,
     pub language: Language,
@@ -77,7 +77,7 @@ impl Default for SimConfig {
                 client_id: "sim-client".to_string(),
                 client_secret: "sim-secret".to_string(),
             },
-            plan: Plan::Business,
+            rate_plan: RatePlan::Business,
             rate_scale: 1.0,
             language: Language::English,
             faults: Faults::default(),
@@ -105,7 +105,7 @@ impl ZoomSim {
             population: config.population,
             scopes: config.scopes,
         };
-        let mut sim = SimState::new(config.app, spec, config.plan, config.rate_scale, config.language);
+        let mut sim = SimState::new(config.app, spec, config.rate_plan, config.rate_scale, config.language);
         sim.set_faults(config.faults);
         let state = Arc::new(Mutex::new(sim));
         let listener = tokio::net::TcpListener::bind(addr).await?;

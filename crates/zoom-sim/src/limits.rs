@@ -1,5 +1,5 @@
 //! Zoom's rate limits: per account, shared by every app and token, by each endpoint's
-//! label and the account's plan, per second and per day (FACTS.md §2).
+//! label and the account's rate plan (its Zoom pricing plan), per second and per day (FACTS.md §2).
 //!
 //! The limiter is a sliding window of admitted requests per label, so no one-second
 //! window anywhere in time ever holds more than the limit, which is what a client that
@@ -13,7 +13,7 @@ use time::{Date, OffsetDateTime, Time};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
-pub enum Plan {
+pub enum RatePlan {
     Free,
     Pro,
     /// Business, Education, Enterprise and Partners share one table.
@@ -52,7 +52,7 @@ enum DailyPool {
     HeavyShared,
 }
 
-/// One label's limits on one plan.
+/// One label's limits on one rate plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LabelLimit {
     pub per_window: u32,
@@ -60,30 +60,30 @@ pub struct LabelLimit {
     pub daily: Option<u32>,
 }
 
-/// The plan table of FACTS.md §2 (main REST API).
-pub fn limit_for(plan: Plan, label: Label) -> LabelLimit {
+/// The rate-plan table of FACTS.md §2 (main REST API).
+pub fn limit_for(rate_plan: RatePlan, label: Label) -> LabelLimit {
     let second = Duration::from_secs(1);
     let minute = Duration::from_secs(60);
-    let (per_window, window, daily) = match (plan, label) {
-        (Plan::Free, Label::Light) => (4, second, Some(6_000)),
-        (Plan::Free, Label::Medium) => (2, second, Some(2_000)),
-        (Plan::Free, Label::Heavy) => (1, second, Some(1_000)),
-        (Plan::Free, Label::ResourceIntensive) => (10, minute, Some(30_000)),
-        (Plan::Pro, Label::Light) => (30, second, None),
-        (Plan::Pro, Label::Medium) => (20, second, None),
-        (Plan::Pro, Label::Heavy) => (10, second, Some(30_000)),
-        (Plan::Pro, Label::ResourceIntensive) => (10, minute, Some(30_000)),
-        (Plan::Business, Label::Light) => (80, second, None),
-        (Plan::Business, Label::Medium) => (60, second, None),
-        (Plan::Business, Label::Heavy) => (40, second, Some(60_000)),
-        (Plan::Business, Label::ResourceIntensive) => (20, minute, Some(60_000)),
+    let (per_window, window, daily) = match (rate_plan, label) {
+        (RatePlan::Free, Label::Light) => (4, second, Some(6_000)),
+        (RatePlan::Free, Label::Medium) => (2, second, Some(2_000)),
+        (RatePlan::Free, Label::Heavy) => (1, second, Some(1_000)),
+        (RatePlan::Free, Label::ResourceIntensive) => (10, minute, Some(30_000)),
+        (RatePlan::Pro, Label::Light) => (30, second, None),
+        (RatePlan::Pro, Label::Medium) => (20, second, None),
+        (RatePlan::Pro, Label::Heavy) => (10, second, Some(30_000)),
+        (RatePlan::Pro, Label::ResourceIntensive) => (10, minute, Some(30_000)),
+        (RatePlan::Business, Label::Light) => (80, second, None),
+        (RatePlan::Business, Label::Medium) => (60, second, None),
+        (RatePlan::Business, Label::Heavy) => (40, second, Some(60_000)),
+        (RatePlan::Business, Label::ResourceIntensive) => (20, minute, Some(60_000)),
     };
     LabelLimit { per_window, window, daily }
 }
 
-fn daily_pool(plan: Plan, label: Label) -> DailyPool {
-    match (plan, label) {
-        (Plan::Pro | Plan::Business, Label::Heavy | Label::ResourceIntensive) => DailyPool::HeavyShared,
+fn daily_pool(rate_plan: RatePlan, label: Label) -> DailyPool {
+    match (rate_plan, label) {
+        (RatePlan::Pro | RatePlan::Business, Label::Heavy | Label::ResourceIntensive) => DailyPool::HeavyShared,
         _ => DailyPool::Own(label),
     }
 }
@@ -111,7 +111,7 @@ pub struct LabelMetrics {
 }
 
 pub struct RateLimiter {
-    plan: Plan,
+    rate_plan: RatePlan,
     /// Multiplies every limit; 0 switches limits off.
     scale: f64,
     windows: HashMap<Label, VecDeque<Instant>>,
@@ -120,12 +120,12 @@ pub struct RateLimiter {
 }
 
 impl RateLimiter {
-    pub fn new(plan: Plan, scale: f64) -> Self {
-        RateLimiter { plan, scale, windows: HashMap::new(), daily: HashMap::new(), metrics: HashMap::new() }
+    pub fn new(rate_plan: RatePlan, scale: f64) -> Self {
+        RateLimiter { rate_plan, scale, windows: HashMap::new(), daily: HashMap::new(), metrics: HashMap::new() }
     }
 
-    pub fn plan(&self) -> Plan {
-        self.plan
+    pub fn rate_plan(&self) -> RatePlan {
+        self.rate_plan
     }
 
     pub fn scale(&self) -> f64 {
@@ -133,8 +133,8 @@ impl RateLimiter {
     }
 
     /// Changes the table; counters start afresh.
-    pub fn reconfigure(&mut self, plan: Plan, scale: f64) {
-        *self = RateLimiter::new(plan, scale);
+    pub fn reconfigure(&mut self, rate_plan: RatePlan, scale: f64) {
+        *self = RateLimiter::new(rate_plan, scale);
     }
 
     pub fn metrics(&self) -> HashMap<&'static str, LabelMetrics> {
@@ -147,7 +147,7 @@ impl RateLimiter {
         if self.scale <= 0.0 {
             return None;
         }
-        let base = limit_for(self.plan, label);
+        let base = limit_for(self.rate_plan, label);
         let share = (1.0 - taken.clamp(0.0, 1.0)) * self.scale;
         let scaled = |n: u32| ((f64::from(n) * share).floor() as u32).max(1);
         Some(LabelLimit {
@@ -165,7 +165,7 @@ impl RateLimiter {
             self.metrics.entry(label).or_default().allowed += 1;
             return Admission::Allowed { limit: 0, remaining: u32::MAX };
         };
-        let pool = daily_pool(self.plan, label);
+        let pool = daily_pool(self.rate_plan, label);
         let today = utc_now.date();
         if let Some(cap) = limit.daily {
             let used = match self.daily.get(&pool) {
@@ -216,7 +216,7 @@ mod tests {
 
     #[test]
     fn admits_the_plan_limit_in_any_one_second_window() {
-        let mut limiter = RateLimiter::new(Plan::Business, 1.0);
+        let mut limiter = RateLimiter::new(RatePlan::Business, 1.0);
         let t0 = Instant::now();
         let admitted = (0..200)
             .filter(|i| {
@@ -234,16 +234,16 @@ mod tests {
 
     #[test]
     fn a_competing_app_takes_its_share_and_scale_multiplies() {
-        let limiter = RateLimiter::new(Plan::Pro, 1.0);
+        let limiter = RateLimiter::new(RatePlan::Pro, 1.0);
         assert_eq!(limiter.effective_limit(Label::Medium, 0.5).unwrap().per_window, 10);
-        let limiter = RateLimiter::new(Plan::Business, 10.0);
+        let limiter = RateLimiter::new(RatePlan::Business, 10.0);
         assert_eq!(limiter.effective_limit(Label::Light, 0.0).unwrap().per_window, 800);
-        assert!(RateLimiter::new(Plan::Business, 0.0).effective_limit(Label::Light, 0.0).is_none());
+        assert!(RateLimiter::new(RatePlan::Business, 0.0).effective_limit(Label::Light, 0.0).is_none());
     }
 
     #[test]
     fn the_daily_cap_stops_until_utc_midnight() {
-        let mut limiter = RateLimiter::new(Plan::Free, 1.0);
+        let mut limiter = RateLimiter::new(RatePlan::Free, 1.0);
         let t0 = Instant::now();
         for i in 0..2000u64 {
             let at = t0 + Duration::from_secs(i);
@@ -263,7 +263,7 @@ mod tests {
 
     #[test]
     fn heavy_and_resource_intensive_share_a_daily_cap_on_paid_plans() {
-        let mut limiter = RateLimiter::new(Plan::Pro, 0.001); // caps: 30 per day shared, 1/s
+        let mut limiter = RateLimiter::new(RatePlan::Pro, 0.001); // caps: 30 per day shared, 1/s
         let t0 = Instant::now();
         for i in 0..30u64 {
             let label = if i % 2 == 0 { Label::Heavy } else { Label::ResourceIntensive };

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Parser;
-use zoom_sim::{AppCredentials, Faults, Language, Plan, Population, SimConfig, Status, ZoomSim};
+use zoom_sim::{AppCredentials, Faults, Language, Population, RatePlan, SimConfig, Status, ZoomSim};
 
 /// A local simulator of the Zoom API: Server-to-Server OAuth, the Users API, roles,
 /// meetings and recordings, with Zoom's rate limits, error codes and injectable faults.
@@ -30,9 +30,9 @@ struct Args {
     /// for role names and Zoom Rooms) instead of a generated one.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["users", "seed", "domain"])]
     from_backup: Option<PathBuf>,
-    /// The account's plan, which picks the rate-limit table.
-    #[arg(long, value_enum, default_value = "business")]
-    plan: Plan,
+    /// The account's Zoom rate plan (pricing tier), which picks the rate-limit table.
+    #[arg(long, alias = "plan", value_enum, default_value = "business")]
+    rate_plan: RatePlan,
     /// Multiplies every rate limit (0 switches limits off).
     #[arg(long, default_value_t = 1.0)]
     rate_scale: f64,
@@ -84,7 +84,7 @@ async fn main() -> anyhow::Result<()> {
             client_id: args.client_id,
             client_secret: args.client_secret,
         },
-        plan: args.plan,
+        rate_plan: args.rate_plan,
         rate_scale: args.rate_scale,
         language: args.language,
         faults: Faults {

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::limits::{Plan, RateLimiter};
+use crate::limits::{RateLimiter, RatePlan};
 use crate::messages::{text, Language, Msg};
 use crate::model::{SimRole, SimRoom, SimUser, Status};
 use crate::population::{self, Population};
@@ -193,7 +193,13 @@ pub(crate) fn lock(state: &Shared) -> MutexGuard<'_, SimState> {
 }
 
 impl SimState {
-    pub fn new(app: AppCredentials, spec: AccountSpec, plan: Plan, rate_scale: f64, language: Language) -> Self {
+    pub fn new(
+        app: AppCredentials,
+        spec: AccountSpec,
+        rate_plan: RatePlan,
+        rate_scale: f64,
+        language: Language,
+    ) -> Self {
         let mut state = SimState {
             app,
             language,
@@ -215,7 +221,7 @@ impl SimState {
             clock_offset: Duration::ZERO,
             competitor_until: None,
             rng: SplitMix64::new(0),
-            limiter: RateLimiter::new(plan, rate_scale),
+            limiter: RateLimiter::new(rate_plan, rate_scale),
             in_flight_removals: HashSet::new(),
             operations: Vec::new(),
         };
@@ -250,7 +256,7 @@ impl SimState {
             None => ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
         };
         self.rng = SplitMix64::new(self.spec.seed ^ 0x5EED_70C3);
-        self.limiter.reconfigure(self.limiter.plan(), self.limiter.scale());
+        self.limiter.reconfigure(self.limiter.rate_plan(), self.limiter.scale());
         self.in_flight_removals.clear();
         self.operations.clear();
     }

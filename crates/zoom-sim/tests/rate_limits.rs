@@ -1,5 +1,5 @@
 //! Rate limits and faults, seen from outside: the per-second limits measured over ten
-//! seconds match the plan table, 429s carry Zoom's bodies and headers, the daily cap
+//! seconds match the rate-plan table, 429s carry Zoom's bodies and headers, the daily cap
 //! sends clients away until UTC midnight, and the injected faults do what they say.
 
 mod common;
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use common::{config, start, Api};
 use reqwest::Method;
 use serde_json::json;
-use zoom_sim::Plan;
+use zoom_sim::RatePlan;
 
 /// Offers `offered_per_second` requests to `path` for `span`, and counts the 200s.
 async fn measure(api: Arc<Api>, path: String, offered_per_second: u64, span: Duration) -> u64 {
@@ -58,7 +58,7 @@ async fn per_second_limits_measured_over_ten_seconds_match_the_plan_table() {
 #[tokio::test]
 async fn a_per_second_429_carries_zooms_body_and_headers() {
     let mut config = config(20, 4);
-    config.plan = Plan::Free; // Light: 4/s
+    config.rate_plan = RatePlan::Free; // Light: 4/s
     let sim = start(config).await;
     let api = Api::connect(&sim).await;
     let mut statuses = Vec::new();
@@ -86,7 +86,7 @@ async fn a_per_second_429_carries_zooms_body_and_headers() {
 #[tokio::test]
 async fn the_daily_cap_holds_until_utc_midnight_with_an_iso_retry_after() {
     let mut config = config(20, 4);
-    config.plan = Plan::Free;
+    config.rate_plan = RatePlan::Free;
     config.rate_scale = 0.005; // Medium: 1/s and 10 a day
     let sim = start(config).await;
     let api = Api::connect(&sim).await;
@@ -110,7 +110,7 @@ async fn the_daily_cap_holds_until_utc_midnight_with_an_iso_retry_after() {
 #[tokio::test]
 async fn a_competing_app_takes_its_share_of_the_budget_for_a_while() {
     let mut config = config(20, 4);
-    config.plan = Plan::Pro; // Light: 30/s
+    config.rate_plan = RatePlan::Pro; // Light: 30/s
     let sim = start(config).await;
     let api = Api::connect(&sim).await;
     api.admin(Method::POST, "/_sim/faults", Some(json!({"competitor_share": 0.5, "competitor_seconds": 10}))).await;

@@ -211,7 +211,7 @@ impl ZoomClient {
         decode(self.call(ZoomCall::UsersSummary, "/users/summary", |r| r).await?).await
     }
 
-    /// What one answer's rate-limit headers reveal of the account's plan: the
+    /// What one answer's rate-limit headers reveal of the account's rate plan: the
     /// `X-RateLimit-Category` and `X-RateLimit-Limit` of one `GET /users?page_size=1` (a
     /// Medium call), `None` where Zoom sends none. For `offboard doctor`.
     pub async fn rate_limit_headers(&self) -> Result<RateLimitHeaders, ZoomError> {

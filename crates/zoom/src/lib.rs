@@ -3,7 +3,7 @@
 //!
 //! - `auth`: Server-to-Server OAuth; one cached token, refreshed 60 s before expiry,
 //!   single-flight, and once more when Zoom rejects it.
-//! - `pacer`: per-label token buckets sized from the plan, Offboard's share of the
+//! - `pacer`: per-label token buckets sized from the rate plan, Offboard's share of the
 //!   budget and the number of executors; AIMD on 429s; daily blocks. Pure: time is an input.
 //! - `client`: the calls (list every status concurrently, get, deactivate, activate,
 //!   delete or disassociate with transfers, downgrade, revoke SSO, meetings, recordings,
@@ -25,5 +25,5 @@ pub use auth::Credentials;
 pub use client::{Endpoints, RateLimitHeaders, ZoomClient, DEFAULT_CALL_DEADLINE, DEFAULT_PAGE_SIZE};
 pub use error::{ErrorKind, ZoomError};
 pub use model::{DeleteAction, DeleteOptions, Role, Summary, User, UserDetail, UserStatus};
-pub use pacer::{Label, Pacer, PacerConfig, Plan};
+pub use pacer::{Label, Pacer, PacerConfig, RatePlan};
 pub use scopes::{missing_scopes, ZoomCall};

@@ -10,23 +10,24 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-/// The account's plan, which picks Zoom's rate-limit table; ordered by how much it allows.
+/// The account's Zoom pricing plan (its rate plan), which picks Zoom's rate-limit table;
+/// ordered by how much it allows. Not to be confused with the offboarding plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Plan {
+pub enum RatePlan {
     Free,
     Pro,
     /// Business, Education, Enterprise, Partners.
     Business,
 }
 
-impl std::str::FromStr for Plan {
+impl std::str::FromStr for RatePlan {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         match text.trim().to_ascii_lowercase().as_str() {
-            "free" | "basic" => Ok(Plan::Free),
-            "pro" => Ok(Plan::Pro),
-            "business" | "business+" | "businessplus" | "enterprise" | "education" => Ok(Plan::Business),
+            "free" | "basic" => Ok(RatePlan::Free),
+            "pro" => Ok(RatePlan::Pro),
+            "business" | "business+" | "businessplus" | "enterprise" | "education" => Ok(RatePlan::Business),
             other => Err(format!("unknown Zoom plan {other:?} (expected free, pro or business)")),
         }
     }
@@ -51,30 +52,30 @@ impl Label {
 }
 
 /// Requests per second Zoom allows the whole account for a label.
-pub fn account_limit(plan: Plan, label: Label) -> f64 {
-    match (plan, label) {
-        (Plan::Free, Label::Light) => 4.0,
-        (Plan::Free, Label::Medium) => 2.0,
-        (Plan::Free, Label::Heavy) => 1.0,
-        (Plan::Pro, Label::Light) => 30.0,
-        (Plan::Pro, Label::Medium) => 20.0,
-        (Plan::Pro, Label::Heavy) => 10.0,
-        (Plan::Business, Label::Light) => 80.0,
-        (Plan::Business, Label::Medium) => 60.0,
-        (Plan::Business, Label::Heavy) => 40.0,
+pub fn account_limit(rate_plan: RatePlan, label: Label) -> f64 {
+    match (rate_plan, label) {
+        (RatePlan::Free, Label::Light) => 4.0,
+        (RatePlan::Free, Label::Medium) => 2.0,
+        (RatePlan::Free, Label::Heavy) => 1.0,
+        (RatePlan::Pro, Label::Light) => 30.0,
+        (RatePlan::Pro, Label::Medium) => 20.0,
+        (RatePlan::Pro, Label::Heavy) => 10.0,
+        (RatePlan::Business, Label::Light) => 80.0,
+        (RatePlan::Business, Label::Medium) => 60.0,
+        (RatePlan::Business, Label::Heavy) => 40.0,
     }
 }
 
 /// Zoom's daily cap of a label for the whole account (FACTS.md §2,
 /// developers.zoom.us/docs/api/rate-limits): Free has one per label; Pro and Business+
 /// only a Heavy one (shared with Resource-intensive).
-pub fn daily_cap(plan: Plan, label: Label) -> Option<u64> {
-    match (plan, label) {
-        (Plan::Free, Label::Light) => Some(6_000),
-        (Plan::Free, Label::Medium) => Some(2_000),
-        (Plan::Free, Label::Heavy) => Some(1_000),
-        (Plan::Pro, Label::Heavy) => Some(30_000),
-        (Plan::Business, Label::Heavy) => Some(60_000),
+pub fn daily_cap(rate_plan: RatePlan, label: Label) -> Option<u64> {
+    match (rate_plan, label) {
+        (RatePlan::Free, Label::Light) => Some(6_000),
+        (RatePlan::Free, Label::Medium) => Some(2_000),
+        (RatePlan::Free, Label::Heavy) => Some(1_000),
+        (RatePlan::Pro, Label::Heavy) => Some(30_000),
+        (RatePlan::Business, Label::Heavy) => Some(60_000),
         _ => None,
     }
 }
@@ -82,7 +83,7 @@ pub fn daily_cap(plan: Plan, label: Label) -> Option<u64> {
 /// How much of the account's budget this client may use.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PacerConfig {
-    pub plan: Plan,
+    pub rate_plan: RatePlan,
     /// Share of the account's budget for Offboard as a whole (default 0.8: the rest is
     /// left to the account's other apps).
     pub budget_share: f64,
@@ -92,7 +93,7 @@ pub struct PacerConfig {
 
 impl Default for PacerConfig {
     fn default() -> Self {
-        PacerConfig { plan: Plan::Business, budget_share: 0.8, executors: 1 }
+        PacerConfig { rate_plan: RatePlan::Business, budget_share: 0.8, executors: 1 }
     }
 }
 
@@ -101,7 +102,8 @@ impl PacerConfig {
     /// the whole budget keeps 5% of it back: Zoom counts in sliding one-second windows, and
     /// network jitter would otherwise bunch requests into a window over the limit.
     pub fn rate(&self, label: Label) -> f64 {
-        account_limit(self.plan, label) * self.budget_share.clamp(0.01, MAX_SHARE) / f64::from(self.executors.max(1))
+        account_limit(self.rate_plan, label) * self.budget_share.clamp(0.01, MAX_SHARE)
+            / f64::from(self.executors.max(1))
     }
 }
 
@@ -238,8 +240,8 @@ impl Pacer {
 mod tests {
     use super::*;
 
-    fn pacer(plan: Plan, share: f64, executors: u32) -> Pacer {
-        Pacer::new(PacerConfig { plan, budget_share: share, executors })
+    fn pacer(rate_plan: RatePlan, share: f64, executors: u32) -> Pacer {
+        Pacer::new(PacerConfig { rate_plan, budget_share: share, executors })
     }
 
     /// Sends as fast as the pacer allows for `span`, returns the send instants.
@@ -269,22 +271,22 @@ mod tests {
     #[test]
     fn paces_at_the_share_of_the_plan_split_across_executors() {
         let t0 = Instant::now();
-        let mut one = pacer(Plan::Business, 0.8, 1);
+        let mut one = pacer(RatePlan::Business, 0.8, 1);
         let sent = drive(&mut one, Label::Light, t0, Duration::from_secs(10));
         assert!((sent.len() as f64 / 10.0 - 64.0).abs() < 1.0, "{} in 10 s", sent.len());
         assert!(max_in_any_second(&sent) <= 65);
 
-        let mut quarter = pacer(Plan::Business, 0.8, 4);
+        let mut quarter = pacer(RatePlan::Business, 0.8, 4);
         let sent = drive(&mut quarter, Label::Light, t0, Duration::from_secs(10));
         assert!((sent.len() as f64 / 10.0 - 16.0).abs() < 0.5, "{} in 10 s", sent.len());
-        assert_eq!(pacer(Plan::Pro, 0.5, 1).config().rate(Label::Medium), 10.0);
-        assert_eq!(pacer(Plan::Pro, 1.0, 1).config().rate(Label::Medium), 19.0, "5% kept back");
+        assert_eq!(pacer(RatePlan::Pro, 0.5, 1).config().rate(Label::Medium), 10.0);
+        assert_eq!(pacer(RatePlan::Pro, 1.0, 1).config().rate(Label::Medium), 19.0, "5% kept back");
     }
 
     #[test]
     fn a_429_halves_the_rate_pauses_and_then_recovers_gradually() {
         let t0 = Instant::now();
-        let mut p = pacer(Plan::Business, 0.5, 1);
+        let mut p = pacer(RatePlan::Business, 0.5, 1);
         assert_eq!(p.acquire(Label::Light, t0), Pace::Go);
         p.throttled(Label::Light, t0);
         assert_eq!(p.current_rate(Label::Light, t0), 20.0);
@@ -313,7 +315,7 @@ mod tests {
     #[test]
     fn a_daily_limit_blocks_the_label_until_retry_after_and_only_that_label() {
         let t0 = Instant::now();
-        let mut p = pacer(Plan::Free, 1.0, 1);
+        let mut p = pacer(RatePlan::Free, 1.0, 1);
         let until = t0 + Duration::from_secs(3600);
         p.daily_limit(Label::Medium, t0, until);
         assert_eq!(p.acquire(Label::Medium, t0 + Duration::from_secs(10)), Pace::Blocked { until });
@@ -323,8 +325,8 @@ mod tests {
 
     #[test]
     fn plans_parse_from_their_names() {
-        assert_eq!("business+".parse::<Plan>(), Ok(Plan::Business));
-        assert_eq!("Pro".parse::<Plan>(), Ok(Plan::Pro));
-        assert!("gold".parse::<Plan>().is_err());
+        assert_eq!("business+".parse::<RatePlan>(), Ok(RatePlan::Business));
+        assert_eq!("Pro".parse::<RatePlan>(), Ok(RatePlan::Pro));
+        assert!("gold".parse::<RatePlan>().is_err());
     }
 }

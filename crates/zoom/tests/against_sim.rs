@@ -78,7 +78,7 @@ async fn a_wrong_secret_is_a_token_error_that_does_not_echo_it() {
 
 // ---- issue 4: the client under Zoom's bad days -----------------------------------------
 
-use offboard_zoom::{DeleteAction, DeleteOptions, ErrorKind, PacerConfig, Plan};
+use offboard_zoom::{DeleteAction, DeleteOptions, ErrorKind, PacerConfig, RatePlan};
 use zoom_sim::{Faults, Language};
 
 async fn start_with(config: SimConfig) -> ZoomSim {
@@ -114,11 +114,11 @@ async fn deactivate_all(client: &std::sync::Arc<ZoomClient>, ids: &[String]) -> 
 async fn a_429_storm_from_a_competing_app_slows_the_client_and_loses_nothing() {
     // A Pro account (Light 30/s) that a competing app is hammering, and a client that
     // was told the account is Business+: it will be throttled and must recover.
-    let config = SimConfig { users: 300, seed: 12, plan: zoom_sim::Plan::Pro, ..SimConfig::default() };
+    let config = SimConfig { users: 300, seed: 12, rate_plan: zoom_sim::RatePlan::Pro, ..SimConfig::default() };
     let sim = start_with(config).await;
     sim.with_state(|s| s.set_faults(Faults { competitor_share: 0.5, competitor_seconds: 3.0, ..Faults::default() }));
     let client = std::sync::Arc::new(client_for(&sim, "sim-secret").with_pacing(PacerConfig {
-        plan: Plan::Business,
+        rate_plan: RatePlan::Business,
         budget_share: 1.0,
         executors: 1,
     }));
@@ -256,8 +256,13 @@ async fn server_errors_and_dropped_connections_are_retried_without_doubling() {
 
 #[tokio::test]
 async fn a_daily_429_stops_the_label_until_retry_after_and_says_so() {
-    let config =
-        SimConfig { users: 50, seed: 4, plan: zoom_sim::Plan::Free, rate_scale: 0.002, ..SimConfig::default() };
+    let config = SimConfig {
+        users: 50,
+        seed: 4,
+        rate_plan: zoom_sim::RatePlan::Free,
+        rate_scale: 0.002,
+        ..SimConfig::default()
+    };
     let sim = start_with(config).await; // Medium: 1/s and 4 a day
     let client = client_for(&sim, "sim-secret").with_page_size(2000);
     for _ in 0..4 {

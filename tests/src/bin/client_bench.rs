@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use offboard_zoom::{Credentials, Endpoints, PacerConfig, Plan, UserStatus, ZoomClient};
+use offboard_zoom::{Credentials, Endpoints, PacerConfig, RatePlan, UserStatus, ZoomClient};
 use serde_json::Value;
 
 struct Sim {
@@ -103,6 +103,7 @@ async fn deactivate(clients: Vec<Arc<ZoomClient>>, ids: Vec<String>, workers: us
     Ok(started.elapsed().as_secs_f64())
 }
 
+#[allow(unsafe_code)] // getrusage(2) fills a struct we own.
 fn peak_rss_mb() -> f64 {
     // SAFETY: getrusage fills the struct we pass; RUSAGE_SELF is always valid.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -136,7 +137,7 @@ async fn main() -> anyhow::Result<()> {
 
     // 1. Backup listing (first: before anything else grows this process) of 100,000 users, page_size 300, streamed.
     {
-        let sim = Sim::start(&["--users", "100000", "--seed", "5", "--plan", "business"])?;
+        let sim = Sim::start(&["--users", "100000", "--seed", "5", "--rate-plan", "business"])?;
         // Pages per status from Zoom's own total_records, so this process never holds the
         // account (its peak memory is what is measured).
         let probe = sim.client(PacerConfig::default())?;
@@ -147,7 +148,7 @@ async fn main() -> anyhow::Result<()> {
         let ideal = pages as f64 / 60.0;
         for share in [1.0, 0.8] {
             let client = Arc::new(
-                sim.client(PacerConfig { plan: Plan::Business, budget_share: share, executors: 1 })?
+                sim.client(PacerConfig { rate_plan: RatePlan::Business, budget_share: share, executors: 1 })?
                     .with_page_size(300),
             );
             let rss_before = peak_rss_mb();
@@ -196,9 +197,9 @@ async fn main() -> anyhow::Result<()> {
 
     // 1. One client, 0.8 of the Business+ budget, 20 ms latency.
     {
-        let sim = Sim::start(&["--users", "20000", "--seed", "3", "--plan", "business", "--latency-ms", "20"])?;
+        let sim = Sim::start(&["--users", "20000", "--seed", "3", "--rate-plan", "business", "--latency-ms", "20"])?;
         let ids: Vec<String> = sim.plain_active_members().await?.into_iter().take(1500).collect();
-        let client = Arc::new(sim.client(PacerConfig { plan: Plan::Business, budget_share, executors: 1 })?);
+        let client = Arc::new(sim.client(PacerConfig { rate_plan: RatePlan::Business, budget_share, executors: 1 })?);
         let elapsed = deactivate(vec![client], ids.clone(), 16).await?;
         let rate = ids.len() as f64 / elapsed;
         let budget = light_limit * budget_share;
@@ -228,10 +229,12 @@ async fn main() -> anyhow::Result<()> {
 
     // 2. Four clients, a quarter of the budget each.
     {
-        let sim = Sim::start(&["--users", "20000", "--seed", "4", "--plan", "business", "--latency-ms", "20"])?;
+        let sim = Sim::start(&["--users", "20000", "--seed", "4", "--rate-plan", "business", "--latency-ms", "20"])?;
         let ids: Vec<String> = sim.plain_active_members().await?.into_iter().take(1500).collect();
         let clients = (0..4)
-            .map(|_| sim.client(PacerConfig { plan: Plan::Business, budget_share, executors: 4 }).map(Arc::new))
+            .map(|_| {
+                sim.client(PacerConfig { rate_plan: RatePlan::Business, budget_share, executors: 4 }).map(Arc::new)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let elapsed = deactivate(clients, ids.clone(), 8).await?;
         let rate = ids.len() as f64 / elapsed;

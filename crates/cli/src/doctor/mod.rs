@@ -30,7 +30,7 @@ use self::zoom::{ssm_check, without_token, zoom_checks};
 pub async fn doctor_command(args: &ZoomArgs, bucket: Option<&str>, format: DoctorFormat) -> Result<Exit, Exit> {
     // A bad policy file or budget share is a usage error (exit 2), before any check.
     let policy = args.policy()?;
-    let plan = args.pacing()?.plan;
+    let rate_plan = args.pacing()?.rate_plan;
     let mut checks = Vec::new();
     // What must never be printed: the app's secret and id (the token stays in the client).
     let mut secrets = Vec::new();
@@ -50,7 +50,7 @@ pub async fn doctor_command(args: &ZoomArgs, bucket: Option<&str>, format: Docto
     match credentials {
         Some(credentials) => {
             secrets.extend([credentials.client_secret.clone(), credentials.client_id.clone()]);
-            zoom_checks(args, plan, &policy, credentials, &mut checks).await;
+            zoom_checks(args, rate_plan, &policy, credentials, &mut checks).await;
         }
         None => {
             if checks.iter().all(|c| c.check != ZOOM_CREDENTIALS) {

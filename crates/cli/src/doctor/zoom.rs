@@ -9,7 +9,7 @@ use offboard_core::Policy;
 use offboard_pipeline::aws::AwsClients;
 use offboard_pipeline::preflight::{calls_for_hr_row_actions, calls_for_policy};
 use offboard_pipeline::settings::SecretNames;
-use offboard_zoom::{missing_scopes, Credentials, Endpoints, Plan, ZoomCall, ZoomClient, ZoomError};
+use offboard_zoom::{missing_scopes, Credentials, Endpoints, RatePlan, ZoomCall, ZoomClient, ZoomError};
 
 use super::rate_plan::{plan_fix_unknown, rate_plan_check};
 use super::report::{Check, RATE_PLAN, SSM_PARAMETERS, ZOOM_CREDENTIALS, ZOOM_SCOPES};
@@ -60,7 +60,7 @@ pub async fn ssm_check(names: &SecretNames, checks: &mut Vec<Check>) -> Option<C
 
 pub async fn zoom_checks(
     args: &ZoomArgs,
-    plan: Plan,
+    rate_plan: RatePlan,
     policy: &Policy,
     credentials: Credentials,
     checks: &mut Vec<Check>,
@@ -90,11 +90,11 @@ pub async fn zoom_checks(
     }
     // The client's own token and call: nothing of it reaches this module.
     checks.push(match zoom.rate_limit_headers().await {
-        Ok(probe) => rate_plan_check(plan, &probe),
+        Ok(probe) => rate_plan_check(rate_plan, &probe),
         Err(error) => Check::warning(
             RATE_PLAN,
             format!("not revealed by Zoom: the probe ({}) failed: {error}", ZoomCall::ListUsers),
-            plan_fix_unknown(plan),
+            plan_fix_unknown(rate_plan),
         ),
     });
 }

@@ -11,7 +11,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::limits::{Label, Plan};
+use crate::limits::{Label, RatePlan};
 use crate::messages::Language;
 use crate::model::rfc3339;
 use crate::state::{lock, Faults, Shared};
@@ -68,7 +68,7 @@ pub(super) async fn sim_metrics(State(state): State<Shared>) -> Json<Value> {
         })
         .collect();
     Json(json!({
-        "plan": limiter.plan(),
+        "plan": limiter.rate_plan(),
         "rate_scale": limiter.scale(),
         "labels": limiter.metrics(),
         "limits": limits,
@@ -89,7 +89,8 @@ pub(super) struct FaultControl {
     #[serde(default)]
     invalidate_tokens: bool,
     language: Option<Language>,
-    plan: Option<Plan>,
+    #[serde(rename = "plan")]
+    rate_plan: Option<RatePlan>,
     rate_scale: Option<f64>,
     scopes: Option<Vec<String>>,
 }
@@ -105,10 +106,10 @@ pub(super) async fn sim_set_faults(State(state): State<Shared>, Json(control): J
     if let Some(language) = control.language {
         sim.language = language;
     }
-    if control.plan.is_some() || control.rate_scale.is_some() {
-        let plan = control.plan.unwrap_or(sim.limiter().plan());
+    if control.rate_plan.is_some() || control.rate_scale.is_some() {
+        let rate_plan = control.rate_plan.unwrap_or(sim.limiter().rate_plan());
         let scale = control.rate_scale.unwrap_or(sim.limiter().scale());
-        sim.set_rate_limits(plan, scale);
+        sim.set_rate_limits(rate_plan, scale);
     }
     if let Some(scopes) = control.scopes {
         sim.set_granted_scopes(scopes);

@@ -5,12 +5,12 @@
 use time::format_description::well_known::Rfc3339;
 
 use super::{ApiError, SimState};
-use crate::limits::{Admission, Label, Plan, RateLimiter};
+use crate::limits::{Admission, Label, RateLimiter, RatePlan};
 use crate::messages::Msg;
 
 impl SimState {
-    pub fn set_rate_limits(&mut self, plan: Plan, scale: f64) {
-        self.limiter.reconfigure(plan, scale);
+    pub fn set_rate_limits(&mut self, rate_plan: RatePlan, scale: f64) {
+        self.limiter.reconfigure(rate_plan, scale);
     }
 
     pub fn limiter(&self) -> &RateLimiter {
