@@ -34,30 +34,25 @@ export class Queues {
 
   constructor(scope: Stack, props: QueuesProps) {
     const c = props.config;
-    const key = props.key;
+    // Every queue alike: encrypted with the stack's key, reachable over TLS only.
+    const secured = { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: props.key, enforceSSL: true };
 
     this.actionsDeadLetterQueue = new sqs.Queue(scope, 'ActionsDeadLetterQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: key,
-      enforceSSL: true,
+      ...secured,
       retentionPeriod: Duration.days(14),
     });
     acknowledge(this.actionsDeadLetterQueue, 'AwsSolutions-SQS3', 'This queue is the dead-letter queue of the action queue; a dead-letter queue of its own would only move poison messages further from the alarm that watches this one.');
 
     this.actionsVisibilityTimeout = Duration.seconds(6 * c.executorTimeoutSeconds);
     this.actionsQueue = new sqs.Queue(scope, 'ActionsQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: key,
-      enforceSSL: true,
+      ...secured,
       visibilityTimeout: this.actionsVisibilityTimeout,
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.actionsDeadLetterQueue, maxReceiveCount: c.maxReceiveCount },
     });
 
     this.plannerFailureQueue = new sqs.Queue(scope, 'PlannerFailureQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: key,
-      enforceSSL: true,
+      ...secured,
       retentionPeriod: Duration.days(14),
     });
     acknowledge(this.plannerFailureQueue, 'AwsSolutions-SQS3', 'This queue is itself a dead-letter queue: it holds the S3 and schedule events the planner failed on after Lambda\'s and the scheduler\'s retries.');

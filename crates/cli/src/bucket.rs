@@ -4,12 +4,13 @@
 
 use offboard_core::summary::RunSummary;
 use offboard_core::Plan;
+use offboard_pipeline::approval::Approval;
 use offboard_pipeline::aws::AwsClients;
 use offboard_pipeline::completion::RunHeader;
 use offboard_pipeline::keys;
 use offboard_pipeline::ledger::run_results;
-use offboard_pipeline::planner::{Approval, APPROVALS_PREFIX, UNDO_PREFIX};
 use offboard_pipeline::store::{PutOnce, Store};
+use offboard_pipeline::trigger::{APPROVALS_PREFIX, UNDO_PREFIX};
 use serde_json::Value;
 
 use crate::args::ConfirmArgs;

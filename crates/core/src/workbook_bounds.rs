@@ -34,8 +34,9 @@ pub const MAX_WORKBOOK_PART_BYTES: u64 = 16 << 20;
 /// the longest tag of the part).
 pub const MAX_WORKBOOK_STYLES_BYTES: u64 = 64 << 20;
 
-/// The longest run of an XML part without markup: 1 MiB. calamine holds such a run (one
-/// cell's text) whole and copies it; Excel's own limit is 32,767 characters a cell.
+/// The longest piece of XML a part may hold (a text, a tag, a comment): 1 MiB. calamine's
+/// XML reader holds such a piece (one cell's text) whole and copies it; Excel's own limit
+/// is 32,767 characters a cell.
 pub const MAX_WORKBOOK_TEXT_RUN_BYTES: u64 = 1 << 20;
 
 /// What a part of a workbook is to calamine, by its name (compared as calamine finds
@@ -119,9 +120,9 @@ pub(crate) fn check(bytes: &[u8]) -> Result<(), Refusal> {
 
 /// What a part holds that calamine would build on, found by reading it as calamine does
 /// (the same XML reader, configured alike) without keeping it.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct PartScan {
-    part: Option<Part>,
+    part: Part,
     /// The part's size, unpacked.
     bytes: u64,
     /// A piece of XML (a text, a tag, a comment) longer than [`MAX_WORKBOOK_TEXT_RUN_BYTES`]:
@@ -150,15 +151,17 @@ pub(crate) enum Refusal {
 struct Leash<R> {
     inner: R,
     read: u64,
-    mark: std::rc::Rc<std::cell::Cell<u64>>,
-    tripped: std::rc::Rc<std::cell::Cell<bool>>,
+    /// How far the reader may read: moved on after each event.
+    mark: u64,
+    /// Whether a read stopped at the mark: the event being read is too long.
+    tripped: bool,
 }
 
 impl<R: Read> Read for Leash<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let room = self.mark.get().saturating_sub(self.read);
+        let room = self.mark.saturating_sub(self.read);
         if room == 0 {
-            self.tripped.set(true);
+            self.tripped = true;
             return Err(io::Error::other("a piece of XML past the limit"));
         }
         let want = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
@@ -173,14 +176,20 @@ const READ_AHEAD: u64 = 64 << 10;
 
 impl PartScan {
     fn read(part: Part, reader: impl Read) -> io::Result<PartScan> {
-        let mut scan = PartScan { part: Some(part), ..PartScan::default() };
+        let mut scan = PartScan {
+            part,
+            bytes: 0,
+            long_event: false,
+            longest_event: 0,
+            elements: 0,
+            declared: None,
+            bad_reference: None,
+        };
         if part == Part::Binary {
             scan.bytes = io::copy(&mut { reader }, &mut io::sink())?;
             return Ok(scan);
         }
-        let mark = std::rc::Rc::new(std::cell::Cell::new(MAX_WORKBOOK_TEXT_RUN_BYTES + READ_AHEAD));
-        let tripped = std::rc::Rc::new(std::cell::Cell::new(false));
-        let leash = Leash { inner: reader, read: 0, mark: mark.clone(), tripped: tripped.clone() };
+        let leash = Leash { inner: reader, read: 0, mark: MAX_WORKBOOK_TEXT_RUN_BYTES + READ_AHEAD, tripped: false };
         let mut xml = quick_xml::Reader::from_reader(io::BufReader::with_capacity(READ_AHEAD as usize, leash));
         // As calamine configures its reader (`xl/mod.rs`, `xml_reader`).
         let config = xml.config_mut();
@@ -196,14 +205,14 @@ impl PartScan {
             let position = xml.buffer_position();
             scan.longest_event = scan.longest_event.max(position.saturating_sub(at));
             at = position;
-            mark.set(position.saturating_add(MAX_WORKBOOK_TEXT_RUN_BYTES + READ_AHEAD));
+            xml.get_mut().get_mut().mark = position.saturating_add(MAX_WORKBOOK_TEXT_RUN_BYTES + READ_AHEAD);
             match event {
                 Ok(quick_xml::events::Event::Start(tag)) => scan.tag(part, &tag),
                 Ok(quick_xml::events::Event::Eof) => break,
                 Ok(_) => {}
                 // calamine stops at the same error (same reader, same bytes): what follows
                 // is never read as XML, only counted.
-                Err(_) if tripped.get() => {
+                Err(_) if xml.get_ref().get_ref().tripped => {
                     scan.long_event = true;
                     break;
                 }
@@ -211,7 +220,7 @@ impl PartScan {
             }
         }
         let mut rest = xml.into_inner();
-        rest.get_mut().mark.set(u64::MAX);
+        rest.get_mut().mark = u64::MAX;
         io::copy(&mut rest, &mut io::sink())?;
         scan.bytes = rest.get_ref().read;
         Ok(scan)
@@ -265,7 +274,7 @@ impl PartScan {
             ));
         }
         match self.part {
-            Some(Part::SharedStrings) => {
+            Part::SharedStrings => {
                 if self.elements > MAX_SHARED_STRINGS {
                     return Err(format!(
                         "{name} holds more than {MAX_SHARED_STRINGS} shared strings ({}), the limit for a workbook",
@@ -279,7 +288,7 @@ impl PartScan {
                     ));
                 }
             }
-            Some(Part::Styles) => {
+            Part::Styles => {
                 let per_format = std::mem::size_of::<calamine::Style>() as u64 + 2 * self.longest_event;
                 let estimate = self.elements.saturating_mul(per_format);
                 if estimate > MAX_WORKBOOK_STYLES_BYTES {
@@ -293,7 +302,7 @@ impl PartScan {
                     ));
                 }
             }
-            _ => {}
+            Part::Worksheet | Part::Binary | Part::Other => {}
         }
         Ok(())
     }

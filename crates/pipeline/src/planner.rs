@@ -26,7 +26,7 @@ use offboard_zoom::{ErrorKind, ZoomCall, ZoomClient, ZoomError};
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
-use crate::approval::{changes_since_backup, withheld_result, withhold, ApprovalRefusal, Approved};
+use crate::approval::{changes_since_backup, withheld_result, withhold, Approval, ApprovalRefusal, Approved};
 use crate::clock::now_rfc3339;
 use crate::completion::{complete_if_done, RunHeader};
 use crate::error::PipelineError;
@@ -38,11 +38,9 @@ use crate::queue::ActionQueue;
 use crate::schedule::{consume_schedule, due_terminations};
 use crate::signing::{read_signed_plan, write_signed_plan, PlanSigner};
 use crate::store::{ObjectInfo, PutOnce, Store};
-use crate::trigger::{run_id_for, sweep_run_id, Input, SweepRequest};
-// The CLI writes approvals and undo requests and checks the inputs' prefixes by these
-// paths; they are defined where a run's trigger is.
-pub use crate::approval::Approval;
-pub use crate::trigger::{APPROVALS_PREFIX, HR_PREFIX, INBOX_PREFIX, UNDO_PREFIX};
+use crate::trigger::{
+    run_id_for, sweep_run_id, Input, SweepRequest, APPROVALS_PREFIX, HR_PREFIX, INBOX_PREFIX, UNDO_PREFIX,
+};
 
 pub const PLAN_SCHEMA_VERSION: u32 = 2;
 

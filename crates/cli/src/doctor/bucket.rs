@@ -6,7 +6,7 @@ use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use offboard_pipeline::aws::AwsClients;
-use offboard_pipeline::planner::{APPROVALS_PREFIX, INBOX_PREFIX, UNDO_PREFIX};
+use offboard_pipeline::trigger::{APPROVALS_PREFIX, INBOX_PREFIX, UNDO_PREFIX};
 
 use super::report::{
     Check, BUCKET_LIST_RUNS, BUCKET_READ_RUNS, BUCKET_WRITE_APPROVALS, BUCKET_WRITE_INBOX, BUCKET_WRITE_UNDO,
