@@ -109,7 +109,7 @@ export const DEFAULTS: OffboardConfig = {
   sweepEnabled: true,
   sweepInactiveDays: 90,
   sweepAction: 'downgrade',
-  maxDestructiveActions: 25,
+  maxDestructiveActions: 50,
   maxDestructiveShare: 0.05,
   allowedDomains: [],
   approverPrincipalArns: [],

@@ -16,11 +16,11 @@ use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
 use offboard_core::summary::{report_csv, summarize, RunSummary};
-use offboard_core::undo::plan_undo;
-use offboard_core::{Action, ActionKind, ActionResult, Findings, Outcome, Plan, PlanSource, UserStatus as CoreStatus};
-use offboard_pipeline::executor::{action_result, final_outcome, perform, Attempt};
+use offboard_core::{Action, ActionKind, ActionResult, Findings, Outcome, Plan, PlanSource, Policy};
+use offboard_pipeline::executor::{action_result, final_outcome, perform, shows_change, Attempt};
+use offboard_pipeline::input::{assemble_plan, executor_pace, PlanHeader, ReadInput};
 use offboard_pipeline::keys::undo_run_id;
-use offboard_zoom::{ErrorKind, Label, UserStatus, ZoomClient, ZoomError};
+use offboard_zoom::{ErrorKind, ZoomClient, ZoomError};
 
 use crate::args::{ApplyArgs, ConfirmArgs, ZoomArgs};
 use crate::exit::{self, Exit};
@@ -95,19 +95,16 @@ pub async fn undo_local_command(args: &ZoomArgs, of: &str, confirm: ConfirmArgs)
     let account = backup::read_account(&zoom, "backing up").await?;
     let backup_dir = run.path("backup");
     backup::write_backup(&backup_dir, &account, now)?;
-    let pacing = zoom.pacing();
-    let body = plan_undo(&results, &account, pacing.rate(Label::Light) * f64::from(pacing.executors));
-    let plan = Plan {
-        schema_version: offboard_pipeline::planner::PLAN_SCHEMA_VERSION,
+    let header = PlanHeader {
         run_id: run_id.clone(),
         kind: PlanSource::Undo,
         source: format!("undo of local run {of}"),
         created_at: now.to_string(),
         backup_key: backup_dir.display().to_string(),
-        input_format: "undo".to_string(),
-        email_column: String::new(),
-        body,
     };
+    let read = ReadInput { format: "undo".to_string(), undo: results, ..ReadInput::default() };
+    // An undo restores what its run changed: no policy decides it.
+    let plan = assemble_plan(header, read, &account, &Policy::default(), executor_pace(&zoom));
     run.write_json("plan.json", &plan)?;
     eprint!("{}", offboard_core::report::plan_summary(&plan));
     execute(&zoom, &run, &plan, confirm, 8).await
@@ -165,7 +162,7 @@ async fn execute(
 fn confirm_count(pending: &[&Action], run_id: &str) -> Result<(), Exit> {
     let mut by_kind = std::collections::BTreeMap::new();
     for action in pending {
-        *by_kind.entry(action.kind.as_str()).or_insert(0usize) += 1;
+        *by_kind.entry(action.kind().as_str()).or_insert(0usize) += 1;
     }
     let what: Vec<String> = by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
     let prompt = format!("Run {run_id} will act on {} users in Zoom: {}.", pending.len(), what.join(", "));
@@ -295,19 +292,8 @@ async fn execute_one(
 async fn already_applied(zoom: &ZoomClient, action: &Action) -> Option<Outcome> {
     let done = Outcome::AlreadyDone { http_status: 200, code: 0 };
     match zoom.get_user(&action.user_id).await {
-        Ok(user) => {
-            let shows = match action.kind {
-                ActionKind::Deactivate => user.status == Some(UserStatus::Inactive),
-                ActionKind::Downgrade => user.user_type == 1,
-                ActionKind::Delete => false,
-                ActionKind::Restore => action.restore.as_ref().is_some_and(|to| {
-                    user.user_type == to.user_type
-                        && (to.status != CoreStatus::Active || user.status == Some(UserStatus::Active))
-                }),
-            };
-            shows.then_some(done)
-        }
-        Err(error) if error.kind() == ErrorKind::AlreadyGone && action.kind == ActionKind::Delete => {
+        Ok(user) => shows_change(&action.change, &user).then_some(done),
+        Err(error) if error.kind() == ErrorKind::AlreadyGone && action.kind() == ActionKind::Delete => {
             Some(Outcome::AlreadyDone { http_status: 404, code: 1001 })
         }
         Err(_) => None,

@@ -61,7 +61,7 @@ pub fn print_plan(plan: &Plan, format: Format) -> Result<(), Exit> {
                         vec![
                             a.line.to_string(),
                             a.email.clone(),
-                            a.kind.as_str().to_string(),
+                            a.kind().as_str().to_string(),
                             before,
                             // The line column already says which line asked for it.
                             a.reason.clone().unwrap_or_else(|| "listed".to_string()),

@@ -9,10 +9,9 @@ use std::path::Path;
 
 use jiff::Timestamp;
 use offboard_core::sweep::inactive_users;
-use offboard_core::{decide, Account, ActionKind, Decision, Plan, PlanSource, Policy};
-use offboard_pipeline::input::{read_hr, read_roster, ReadInput};
-use offboard_pipeline::planner::PLAN_SCHEMA_VERSION;
-use offboard_zoom::{Label, ZoomClient};
+use offboard_core::{Account, ActionKind, Plan, PlanSource, Policy};
+use offboard_pipeline::input::{assemble_plan, executor_pace, read_hr, read_roster, PlanHeader, ReadInput};
+use offboard_zoom::ZoomClient;
 use sha2::{Digest, Sha256};
 
 use crate::args::{Format, ZoomArgs};
@@ -76,26 +75,14 @@ pub fn plan_for(
     if kind == PlanSource::Sweep {
         read.requests = inactive_users(account, &policy.sweep, now);
     }
-    let pacing = zoom.pacing();
-    let body = decide(Decision {
-        requests: &read.requests,
-        rejected: read.rejected,
-        scheduled: read.scheduled,
-        account,
-        policy,
-        calls_per_second: pacing.rate(Label::Light) * f64::from(pacing.executors),
-    });
-    Plan {
-        schema_version: PLAN_SCHEMA_VERSION,
+    let header = PlanHeader {
         run_id: run_id.to_string(),
         kind,
         source,
         created_at: now.to_string(),
         backup_key: backup_key.to_string(),
-        input_format: read.format,
-        email_column: read.email_column,
-        body,
-    }
+    };
+    assemble_plan(header, read, account, policy, executor_pace(zoom))
 }
 
 /// A run id people can sort and read, naming the input it came from.

@@ -1,17 +1,21 @@
 //! Actions: the one change Offboard makes to one user, and what the executor needs to
 //! make it safely.
 //!
-//! An [`Action`] is what a plan carries and the queue delivers: its [`ActionKind`], the
-//! user as the backup saw them ([`UserState`], what an undo restores), a delete's
-//! transfers ([`DeleteSpec`]) and the [`Checks`] made just before acting. [`LeftState`]
-//! is what a finished action leaves, the state an undo may reverse, and only while it
-//! holds. Nothing here decides who is acted on: that is [`crate::plan`].
+//! An [`Action`] is what a plan carries and the queue delivers: its [`Change`] (the kind
+//! of change with the data only that kind has: a delete's transfers, [`DeleteSpec`], a
+//! restore's target state), the user as the backup saw them ([`UserState`], what an undo
+//! restores) and the [`Checks`] made just before acting. [`ActionKind`] is the kind alone,
+//! what requests ask for and counts and metrics are keyed by. [`LeftState`] is what a
+//! finished action leaves, the state an undo may reverse, and only while it holds.
+//! Nothing here decides who is acted on: that is [`crate::plan`].
 
 use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::snapshot::{AccountUser, UserStatus};
+use crate::snapshot::{AccountUser, UserStatus, UserType};
 
 /// What to do to a user in Zoom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -30,6 +34,9 @@ pub enum ActionKind {
 }
 
 impl ActionKind {
+    pub const ALL: [ActionKind; 4] =
+        [ActionKind::Deactivate, ActionKind::Delete, ActionKind::Downgrade, ActionKind::Restore];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ActionKind::Deactivate => "deactivate",
@@ -37,6 +44,85 @@ impl ActionKind {
             ActionKind::Downgrade => "downgrade",
             ActionKind::Restore => "restore",
         }
+    }
+
+    /// Whether the change removes the user from the account's active people (the user
+    /// signs in no more): what the SSO revoke is for, and what the account's figures count
+    /// as leaving.
+    pub fn ends_access(self) -> bool {
+        matches!(self, ActionKind::Deactivate | ActionKind::Delete)
+    }
+
+    /// What the change leaves a user who was `prior`: the state an undo may reverse,
+    /// `None` for a change an undo cannot reverse. A deactivation leaves the user
+    /// `inactive`, with whatever type Zoom shows after it (its deactivation removes the
+    /// licenses), so only the status is compared; a downgrade leaves them `active` and
+    /// Basic. Neither changes the role, so the role is the one the run saw.
+    pub fn leaves(self, prior: &UserState) -> Option<LeftState> {
+        let (status, user_type) = match self {
+            ActionKind::Deactivate => (UserStatus::Inactive, None),
+            ActionKind::Downgrade => (UserStatus::Active, Some(UserType::Basic)),
+            ActionKind::Delete | ActionKind::Restore => return None,
+        };
+        Some(LeftState { status, user_type, role_id: prior.role_id.clone() })
+    }
+}
+
+impl fmt::Display for ActionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A kind named other than [`ActionKind::as_str`] names one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not an action: expected deactivate, delete, downgrade or restore")]
+pub struct UnknownActionKind(pub String);
+
+impl FromStr for ActionKind {
+    type Err = UnknownActionKind;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        ActionKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+            .ok_or_else(|| UnknownActionKind(text.to_string()))
+    }
+}
+
+/// The change an action makes, with what only that kind of change needs: one value, so
+/// a delete always has its transfers and a restore its target, and nothing else has
+/// either.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Deactivate,
+    Downgrade,
+    Delete(Box<DeleteSpec>),
+    /// Bring the user back to this state (an undo).
+    Restore(UserState),
+}
+
+impl Change {
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Change::Deactivate => ActionKind::Deactivate,
+            Change::Downgrade => ActionKind::Downgrade,
+            Change::Delete(_) => ActionKind::Delete,
+            Change::Restore(_) => ActionKind::Restore,
+        }
+    }
+
+    /// A delete's transfers, for a delete.
+    pub fn delete_spec(&self) -> Option<&DeleteSpec> {
+        match self {
+            Change::Delete(spec) => Some(spec),
+            _ => None,
+        }
+    }
+
+    /// Who receives a delete's things, for a delete that transfers them.
+    pub fn transfer_target(&self) -> Option<&str> {
+        self.delete_spec().and_then(|spec| spec.transfer_email.as_deref())
     }
 }
 
@@ -83,7 +169,7 @@ impl Checks {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserState {
     pub status: UserStatus,
-    pub user_type: u8,
+    pub user_type: UserType,
     pub role_id: Option<String>,
 }
 
@@ -93,33 +179,19 @@ impl UserState {
     }
 }
 
-/// The state a run left a user in: what an undo may reverse, and only while it holds.
-///
-/// A deactivation leaves the user `inactive`, with whatever type Zoom shows after it (its
-/// deactivation removes the licenses), so only the status is compared; a downgrade leaves
-/// them `active` and Basic (type 1). Neither changes the role, so the role is the one the
-/// run saw (`prior.role_id`), when it was known.
+/// The state a run left a user in ([`ActionKind::leaves`]): what an undo may reverse,
+/// and only while it holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeftState {
     pub status: UserStatus,
     /// The type the run left; `None` when the action does not decide it (a deactivation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_type: Option<u8>,
+    pub user_type: Option<UserType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_id: Option<String>,
 }
 
 impl LeftState {
-    /// What `performed` left a user who was `prior`; `None` for what an undo cannot reverse.
-    pub fn after(performed: ActionKind, prior: &UserState) -> Option<LeftState> {
-        let (status, user_type) = match performed {
-            ActionKind::Deactivate => (UserStatus::Inactive, None),
-            ActionKind::Downgrade => (UserStatus::Active, Some(1)),
-            ActionKind::Delete | ActionKind::Restore => return None,
-        };
-        Some(LeftState { status, user_type, role_id: prior.role_id.clone() })
-    }
-
     /// Whether the user is still as the run left them: the same status, the same type
     /// when the action set it, and the same role when the run knew it.
     pub fn holds(&self, now: &UserState) -> bool {
@@ -130,30 +202,32 @@ impl LeftState {
 }
 
 /// One planned change to one user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// In JSON (plans, queue messages) the change is spread over `kind`, `delete` and
+/// `restore`, as plans have always been written; reading refuses a kind without its data
+/// or with another kind's.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Action {
     /// Unique within the run, stable across re-plans of the same input and account.
     pub action_id: String,
-    pub kind: ActionKind,
+    pub change: Change,
     /// Zoom's id, or the email for a pending invitation (which has no id).
     pub user_id: String,
     pub email: String,
     /// The line that asked for it (0 for the sweep's own findings).
     pub line: u64,
     /// Why, when more than "listed on that line" (an HR termination, the sweep's finding).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delete: Option<Box<DeleteSpec>>,
     pub revoke_sso_first: bool,
     pub checks: Checks,
     pub before: UserState,
-    /// For [`ActionKind::Restore`]: the state to bring back.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub restore: Option<UserState>,
 }
 
 impl Action {
+    pub fn kind(&self) -> ActionKind {
+        self.change.kind()
+    }
+
     /// The Zoom calls the action needs at most: the checks, the revoke, the change.
     pub fn calls(&self) -> usize {
         1 + usize::from(self.revoke_sso_first)
@@ -167,6 +241,98 @@ impl Action {
             Some(reason) => Cow::Borrowed(reason),
             None => Cow::Owned(format!("listed on line {}", self.line)),
         }
+    }
+}
+
+/// [`Action`] as written: the change's data in the fields plans have always had.
+#[derive(Serialize)]
+struct ActionOut<'a> {
+    action_id: &'a str,
+    kind: ActionKind,
+    user_id: &'a str,
+    email: &'a str,
+    line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delete: Option<&'a DeleteSpec>,
+    revoke_sso_first: bool,
+    checks: Checks,
+    before: &'a UserState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    restore: Option<&'a UserState>,
+}
+
+/// [`Action`] as read, before its change is checked whole.
+#[derive(Deserialize)]
+struct ActionIn {
+    action_id: String,
+    kind: ActionKind,
+    user_id: String,
+    email: String,
+    line: u64,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    delete: Option<Box<DeleteSpec>>,
+    revoke_sso_first: bool,
+    checks: Checks,
+    before: UserState,
+    #[serde(default)]
+    restore: Option<UserState>,
+}
+
+impl Serialize for Action {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let restore = match &self.change {
+            Change::Restore(to) => Some(to),
+            _ => None,
+        };
+        ActionOut {
+            action_id: &self.action_id,
+            kind: self.kind(),
+            user_id: &self.user_id,
+            email: &self.email,
+            line: self.line,
+            reason: self.reason.as_deref(),
+            delete: self.change.delete_spec(),
+            revoke_sso_first: self.revoke_sso_first,
+            checks: self.checks,
+            before: &self.before,
+            restore,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Action {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let wire = ActionIn::deserialize(deserializer)?;
+        let change = match (wire.kind, wire.delete, wire.restore) {
+            (ActionKind::Deactivate, None, None) => Change::Deactivate,
+            (ActionKind::Downgrade, None, None) => Change::Downgrade,
+            (ActionKind::Delete, Some(spec), None) => Change::Delete(spec),
+            (ActionKind::Restore, None, Some(to)) => Change::Restore(to),
+            (ActionKind::Delete, None, _) => return Err(D::Error::custom("a delete action without its `delete` spec")),
+            (ActionKind::Restore, _, None) => {
+                return Err(D::Error::custom("a restore action without the `restore` state to bring back"))
+            }
+            (kind, _, _) => {
+                return Err(D::Error::custom(format!("a {kind} action carrying another kind's `delete` or `restore`")))
+            }
+        };
+        Ok(Action {
+            action_id: wire.action_id,
+            change,
+            user_id: wire.user_id,
+            email: wire.email,
+            line: wire.line,
+            reason: wire.reason,
+            revoke_sso_first: wire.revoke_sso_first,
+            checks: wire.checks,
+            before: wire.before,
+        })
     }
 }
 
@@ -192,4 +358,77 @@ pub enum RecordingsRule {
     /// Downgrade to Basic instead of deleting, so the recordings survive.
     #[default]
     KeepAsBasic,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn action(change: Change) -> Action {
+        Action {
+            action_id: "0001".into(),
+            change,
+            user_id: "u1".into(),
+            email: "ana@acme.example".into(),
+            line: 2,
+            reason: None,
+            revoke_sso_first: false,
+            checks: Checks::NONE,
+            before: UserState { status: UserStatus::Active, user_type: UserType::Licensed, role_id: None },
+        }
+    }
+
+    #[test]
+    fn an_action_is_written_as_plans_have_always_been_and_reads_back_the_same() {
+        let spec = DeleteSpec {
+            mode: DeleteMode::Delete,
+            transfer_email: Some("boss@acme.example".into()),
+            transfer_meetings: true,
+            transfer_webinars: true,
+            transfer_recordings: true,
+            transfer_whiteboards: true,
+        };
+        let delete = action(Change::Delete(Box::new(spec)));
+        let json = serde_json::to_string(&delete).unwrap();
+        assert_eq!(
+            json,
+            r#"{"action_id":"0001","kind":"delete","user_id":"u1","email":"ana@acme.example","line":2,"delete":{"mode":"delete","transfer_email":"boss@acme.example","transfer_meetings":true,"transfer_webinars":true,"transfer_recordings":true,"transfer_whiteboards":true},"revoke_sso_first":false,"checks":{"upcoming_meetings":"ignore","cloud_recordings":"ignore"},"before":{"status":"active","user_type":2,"role_id":null}}"#
+        );
+        let restore = action(Change::Restore(UserState {
+            status: UserStatus::Active,
+            user_type: UserType::Licensed,
+            role_id: Some("r".into()),
+        }));
+        for original in [delete, restore, action(Change::Deactivate), action(Change::Downgrade)] {
+            let read: Action = serde_json::from_str(&serde_json::to_string(&original).unwrap()).unwrap();
+            assert_eq!(read, original);
+        }
+    }
+
+    #[test]
+    fn a_kind_without_its_data_or_with_another_kinds_is_refused() {
+        let written = serde_json::to_value(action(Change::Deactivate)).unwrap();
+        let with = |kind: &str, field: Option<(&str, serde_json::Value)>| {
+            let mut v = written.clone();
+            v["kind"] = kind.into();
+            if let Some((name, value)) = field {
+                v[name] = value;
+            }
+            serde_json::from_value::<Action>(v).unwrap_err().to_string()
+        };
+        let state = serde_json::json!({"status": "active", "user_type": 2, "role_id": null});
+        assert!(with("delete", None).contains("a delete action without its `delete` spec"));
+        assert!(with("restore", None).contains("without the `restore` state"));
+        assert!(with("deactivate", Some(("restore", state))).contains("a deactivate action carrying another kind's"));
+    }
+
+    #[test]
+    fn a_kind_reads_from_the_name_it_is_written_as_and_nothing_else() {
+        for kind in ActionKind::ALL {
+            assert_eq!(kind.as_str().parse::<ActionKind>(), Ok(kind));
+            assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{kind}\""));
+        }
+        let err = "Delete".parse::<ActionKind>().unwrap_err();
+        assert_eq!(err.to_string(), "\"Delete\" is not an action: expected deactivate, delete, downgrade or restore");
+    }
 }

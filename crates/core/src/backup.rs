@@ -102,7 +102,7 @@ impl BackupManifest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::UserStatus;
+    use crate::snapshot::{UserStatus, UserType};
 
     fn users() -> Vec<AccountUser> {
         vec![
@@ -111,7 +111,7 @@ mod tests {
                 email: "ana@acme.example".into(),
                 first_name: "Ana".into(),
                 last_name: "Lopez, Jr.".into(),
-                user_type: 2,
+                user_type: UserType::Licensed,
                 status: UserStatus::Active,
                 role_id: Some("2".into()),
                 last_login_time: Some("2026-10-01T10:00:00Z".into()),
@@ -123,7 +123,7 @@ mod tests {
                 email: "bo@acme.example".into(),
                 first_name: "=HYPERLINK(\"http://evil.example\")".into(),
                 last_name: "-Kim".into(),
-                user_type: 1,
+                user_type: UserType::Basic,
                 status: UserStatus::Pending,
                 role_id: None,
                 last_login_time: None,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::action::{Action, ActionKind};
 use crate::request::SkippedRow;
-use crate::snapshot::{Account, UserStatus};
+use crate::snapshot::{Account, UserStatus, UserType};
 
 /// The account's figures before the run and as estimated after it: users by status and licence, the
 /// input's rows and what became of them, and the calls and time the actions need.
@@ -59,8 +59,8 @@ pub(crate) fn count(
     }
     let (mut leaving_active, mut freed_licenses, mut basic_gone, mut downgraded) = (0, 0, 0, 0);
     for action in actions.iter().filter(|a| a.before.status == UserStatus::Active) {
-        let was_licensed = action.before.user_type == 2;
-        match action.kind {
+        let was_licensed = action.before.user_type == UserType::Licensed;
+        match action.kind() {
             ActionKind::Deactivate | ActionKind::Delete => {
                 leaving_active += 1;
                 if was_licensed {

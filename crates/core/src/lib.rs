@@ -30,7 +30,8 @@ pub mod undo;
 pub mod workbook_bounds;
 
 pub use action::{
-    Action, ActionKind, Checks, DeleteMode, DeleteSpec, LeftState, MeetingsRule, RecordingsRule, UserState,
+    Action, ActionKind, Change, Checks, DeleteMode, DeleteSpec, LeftState, MeetingsRule, RecordingsRule,
+    UnknownActionKind, UserState,
 };
 pub use backup::{backup_csv, backup_jsonl, BackupManifest};
 pub use estimate::PlanCounts;
@@ -38,9 +39,9 @@ pub use guardrails::Hold;
 pub use hr::{parse_hr_file, HrFile, Termination};
 pub use message::{ActionMessage, MESSAGE_SCHEMA_VERSION};
 pub use outcome::{ActionResult, Findings, Outcome};
-pub use plan::{decide, recheck, Decision, Plan, PlanBody, PlanSource};
+pub use plan::{decide, recheck, Decision, Plan, PlanBody, PlanSource, PLAN_SCHEMA_VERSION};
 pub use policy::{parse_policy, parse_policy_over, Policy, PolicyError};
 pub use request::{Request, SkipReason, SkippedRow};
 pub use roster::{parse_roster, Roster, RosterEntry};
-pub use snapshot::{Account, AccountUser, UserStatus};
+pub use snapshot::{Account, AccountUser, UserStatus, UserType};
 pub use table::InputError;

@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::action::{Action, ActionKind, Checks, DeleteSpec, RecordingsRule, UserState};
+use crate::action::{Action, ActionKind, Change, Checks, DeleteSpec, RecordingsRule, UserState};
 use crate::email;
 use crate::estimate::{count, PlanCounts};
 use crate::guardrails::{hold, Hold, Refusals};
@@ -49,6 +49,9 @@ pub enum PlanSource {
     /// The undo of an earlier run: `undo/<run>.json`.
     Undo,
 }
+
+/// The version of the plan's JSON this code writes (`Plan::schema_version`).
+pub const PLAN_SCHEMA_VERSION: u32 = 2;
 
 /// A plan as written to `runs/<run>/plan.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,10 +214,10 @@ pub fn recheck(actions: &[Action], account: &Account, policy: &Policy) -> Vec<(u
             if let Some(reason) = refusals.refuse_user(account, user, true) {
                 return Some((position, reason));
             }
-            if action.kind != ActionKind::Delete || user.is_invitation() {
+            if action.kind() != ActionKind::Delete || user.is_invitation() {
                 return None;
             }
-            let target = action.delete.as_deref().and_then(|d| d.transfer_email.as_deref());
+            let target = action.change.transfer_target();
             let detail = match target {
                 Some(target) => format!("transfer target {}", targets.check(target, index).err()?),
                 None if policy.transfer.accept_data_loss => return None,
@@ -248,12 +251,21 @@ pub const DEACTIVATED_INSTEAD: &str = "deactivated instead, keeping them";
 /// `transfer.accept_data_loss` says to delete anyway. An invitation has nothing to hand on.
 fn plan_action(request: &Request, index: usize, policy: &Policy, targets: &Targets<'_>) -> Result<Action, SkipReason> {
     let user = &targets.account.users[index];
-    if request.kind != ActionKind::Delete || user.is_invitation() {
-        return Ok(action_for(request, request.kind, user, policy, None, None));
+    let simple = match request.kind {
+        ActionKind::Deactivate => Some(Change::Deactivate),
+        ActionKind::Downgrade => Some(Change::Downgrade),
+        // An invitation has no id: nothing hosted or recorded, nothing to hand on.
+        ActionKind::Delete if user.is_invitation() => Some(delete(policy, None)),
+        ActionKind::Delete => None,
+        // Restores come from an undo, never from a request; refused rather than guessed.
+        ActionKind::Restore => return Err(SkipReason::InvalidAction { value: ActionKind::Restore.to_string() }),
+    };
+    if let Some(change) = simple {
+        return Ok(action_for(request, change, user, policy, None));
     }
     let to = |target: usize| Some(targets.account.users[target].email.as_str());
     let manager = match request.transfer_email.as_deref().map(|m| targets.check(m, index)) {
-        Some(Ok(target)) => return Ok(action_for(request, ActionKind::Delete, user, policy, to(target), None)),
+        Some(Ok(target)) => return Ok(action_for(request, delete(policy, to(target)), user, policy, None)),
         Some(Err(why)) => format!("manager {why}"),
         None => "no manager".to_string(),
     };
@@ -261,7 +273,7 @@ fn plan_action(request: &Request, index: usize, policy: &Policy, targets: &Targe
         Some(Ok(target)) => {
             let archive = &targets.account.users[target].email;
             let note = format!("{manager}: transferring to transfer.archive_email {archive}");
-            return Ok(action_for(request, ActionKind::Delete, user, policy, to(target), Some(note)));
+            return Ok(action_for(request, delete(policy, to(target)), user, policy, Some(note)));
         }
         Some(Err(why)) => format!("transfer.archive_email {why}"),
         None => "no transfer.archive_email".to_string(),
@@ -271,7 +283,7 @@ fn plan_action(request: &Request, index: usize, policy: &Policy, targets: &Targe
             "delete asked for, with no one to transfer {HANDED_ON} to ({manager}, {archive}): \
              deleting without transfers, as transfer.accept_data_loss allows"
         );
-        return Ok(action_for(request, ActionKind::Delete, user, policy, None, Some(note)));
+        return Ok(action_for(request, delete(policy, None), user, policy, Some(note)));
     }
     if user.status == UserStatus::Inactive {
         let detail = format!("{manager}, {archive}; the user is already deactivated and kept as they are");
@@ -280,43 +292,35 @@ fn plan_action(request: &Request, index: usize, policy: &Policy, targets: &Targe
     let note = format!(
         "delete asked for, but no one to transfer {HANDED_ON} to ({manager}, {archive}): {DEACTIVATED_INSTEAD}"
     );
-    Ok(action_for(request, ActionKind::Deactivate, user, policy, None, Some(note)))
+    Ok(action_for(request, Change::Deactivate, user, policy, Some(note)))
 }
 
-/// One action of `kind` on `user` for `request`; `transfer_to` receives a delete's things,
-/// `note` says why the plan does other than the request asked.
-fn action_for(
-    request: &Request,
-    kind: ActionKind,
-    user: &AccountUser,
-    policy: &Policy,
-    transfer_to: Option<&str>,
-    note: Option<String>,
-) -> Action {
-    let delete = (kind == ActionKind::Delete).then(|| {
-        let transfer = transfer_to.is_some();
-        Box::new(DeleteSpec {
-            mode: policy.delete_mode,
-            transfer_email: transfer_to.map(str::to_string),
-            transfer_meetings: transfer && policy.transfer.meetings,
-            transfer_webinars: transfer && policy.transfer.webinars,
-            transfer_recordings: transfer && policy.transfer.recordings,
-            transfer_whiteboards: transfer && policy.transfer.whiteboards,
-        })
-    });
+/// A delete in the policy's mode that hands the user's things to `transfer_to`, as the
+/// policy's transfer flags say; without a target it transfers nothing.
+fn delete(policy: &Policy, transfer_to: Option<&str>) -> Change {
+    let transfer = transfer_to.is_some();
+    Change::Delete(Box::new(DeleteSpec {
+        mode: policy.delete_mode,
+        transfer_email: transfer_to.map(str::to_string),
+        transfer_meetings: transfer && policy.transfer.meetings,
+        transfer_webinars: transfer && policy.transfer.webinars,
+        transfer_recordings: transfer && policy.transfer.recordings,
+        transfer_whiteboards: transfer && policy.transfer.whiteboards,
+    }))
+}
+
+/// One action making `change` to `user` for `request`; `note` says why the plan does
+/// other than the request asked.
+fn action_for(request: &Request, change: Change, user: &AccountUser, policy: &Policy, note: Option<String>) -> Action {
     let live = user.id.is_some() && user.status == UserStatus::Active;
-    let checks = match kind {
-        ActionKind::Downgrade | ActionKind::Restore => Checks::NONE,
+    let checks = match &change {
+        Change::Downgrade | Change::Restore(_) => Checks::NONE,
         _ if !live => Checks::NONE,
-        ActionKind::Deactivate => Checks { upcoming_meetings: policy.upcoming_meetings, ..Checks::NONE },
-        ActionKind::Delete => Checks {
+        Change::Deactivate => Checks { upcoming_meetings: policy.upcoming_meetings, ..Checks::NONE },
+        Change::Delete(spec) => Checks {
             upcoming_meetings: policy.upcoming_meetings,
             // Transferred recordings survive the delete; there is nothing to keep.
-            cloud_recordings: if delete.as_ref().is_some_and(|d| d.transfer_recordings) {
-                RecordingsRule::Ignore
-            } else {
-                policy.cloud_recordings
-            },
+            cloud_recordings: if spec.transfer_recordings { RecordingsRule::Ignore } else { policy.cloud_recordings },
         },
     };
     let reason = match (&request.reason, note) {
@@ -326,16 +330,14 @@ fn action_for(
     };
     Action {
         action_id: String::new(),
-        kind,
+        revoke_sso_first: policy.revoke_sso_first && live && change.kind().ends_access(),
+        change,
         user_id: user.id.clone().unwrap_or_else(|| user.email.clone()),
         email: user.email.clone(),
         line: request.line,
         reason,
-        delete,
-        revoke_sso_first: policy.revoke_sso_first && live && kind != ActionKind::Downgrade,
         checks,
         before: UserState::of(user),
-        restore: None,
     }
 }
 

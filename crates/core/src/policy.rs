@@ -214,6 +214,15 @@ pub fn parse_policy_over(base: &Policy, file: &str, bytes: &[u8]) -> Result<Poli
             detail: "guardrails.hold_above_share must be between 0 and 1".to_string(),
         });
     }
+    // A restore is an undo's, back to a state the run recorded; a file cannot ask for one.
+    let asked =
+        [("inbox_action", policy.inbox_action), ("hr_action", policy.hr_action), ("sweep.action", policy.sweep.action)];
+    if let Some((field, _)) = asked.iter().find(|(_, kind)| *kind == ActionKind::Restore) {
+        return Err(PolicyError {
+            file: file.to_string(),
+            detail: format!("{field}: restore is what an undo does; expected deactivate, delete or downgrade"),
+        });
+    }
     Ok(policy)
 }
 
@@ -270,5 +279,17 @@ mod tests {
         assert!(err.to_string().starts_with("config/policy.json: not a valid policy: unknown field `inbox_acton`"));
         let err = parse_policy("p.json", br#"{"dates":{"timezone":"Mars/Olympus"}}"#).unwrap_err();
         assert!(err.to_string().contains("Mars/Olympus"), "{err}");
+    }
+
+    #[test]
+    fn refuses_a_restore_as_what_a_file_asks_for() {
+        for (overlay, field) in [
+            (r#"{"inbox_action":"restore"}"#, "inbox_action"),
+            (r#"{"hr_action":"restore"}"#, "hr_action"),
+            (r#"{"sweep":{"action":"restore"}}"#, "sweep.action"),
+        ] {
+            let err = parse_policy("p.json", overlay.as_bytes()).unwrap_err();
+            assert!(err.to_string().starts_with(&format!("p.json: not a valid policy: {field}: restore")), "{err}");
+        }
     }
 }

@@ -18,7 +18,7 @@ pub fn plan_csv(plan: &Plan) -> Vec<u8> {
             [
                 action.line.to_string(),
                 action.email.clone(),
-                action.kind.as_str().to_string(),
+                action.kind().as_str().to_string(),
                 String::new(),
                 action.why().into_owned(),
                 action.user_id.clone(),
@@ -92,7 +92,7 @@ pub fn plan_summary(plan: &Plan) -> String {
         .actions
         .iter()
         .filter(|a| {
-            a.kind == ActionKind::Deactivate && a.reason.as_deref().is_some_and(|r| r.ends_with(DEACTIVATED_INSTEAD))
+            a.kind() == ActionKind::Deactivate && a.reason.as_deref().is_some_and(|r| r.ends_with(DEACTIVATED_INSTEAD))
         })
         .map(|a| format!("  line {}: {}: {}", a.line, a.email, a.why()))
         .collect();
@@ -134,6 +134,7 @@ mod tests {
     use crate::plan::{decide, Decision, PlanBody, PlanSource};
     use crate::policy::Policy;
     use crate::request::Request;
+    use crate::snapshot::UserType;
     use crate::snapshot::{Account, AccountUser, UserStatus};
 
     fn plan_of(body: PlanBody) -> Plan {
@@ -157,7 +158,7 @@ mod tests {
             email: "ana@acme.example".into(),
             first_name: String::new(),
             last_name: String::new(),
-            user_type: 2,
+            user_type: UserType::Licensed,
             status: UserStatus::Active,
             role_id: Some("m".into()),
             last_login_time: None,

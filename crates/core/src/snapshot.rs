@@ -28,6 +28,61 @@ impl UserStatus {
     }
 }
 
+/// A Zoom user's `type`: the plan the user is on (`GET /users` `type`, `PATCH {"type":N}`).
+/// Written as Zoom's number, in JSON and in the backup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "u8", into = "u8")]
+pub enum UserType {
+    /// 1: no paid license.
+    Basic,
+    /// 2: holds a paid license.
+    Licensed,
+    /// 4: Unassigned without Meetings Basic.
+    Unassigned,
+    /// 99: None (set only by `ssoCreate`, and deprecated).
+    None,
+    /// A code Zoom does not document: kept as it came, so a backup and an undo lose nothing.
+    Other(u8),
+}
+
+impl UserType {
+    /// Zoom's number for the type.
+    pub fn code(self) -> u8 {
+        match self {
+            UserType::Basic => 1,
+            UserType::Licensed => 2,
+            UserType::Unassigned => 4,
+            UserType::None => 99,
+            UserType::Other(code) => code,
+        }
+    }
+}
+
+impl From<u8> for UserType {
+    fn from(code: u8) -> Self {
+        match code {
+            1 => UserType::Basic,
+            2 => UserType::Licensed,
+            4 => UserType::Unassigned,
+            99 => UserType::None,
+            other => UserType::Other(other),
+        }
+    }
+}
+
+impl From<UserType> for u8 {
+    fn from(user_type: UserType) -> u8 {
+        user_type.code()
+    }
+}
+
+/// Zoom's number: how people and the backup have always seen the type.
+impl std::fmt::Display for UserType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.code())
+    }
+}
+
 /// One user of the account, with what the plan and the backup need.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountUser {
@@ -36,8 +91,7 @@ pub struct AccountUser {
     pub email: String,
     pub first_name: String,
     pub last_name: String,
-    /// 1 Basic, 2 Licensed, 4 Unassigned without Meetings Basic.
-    pub user_type: u8,
+    pub user_type: UserType,
     pub status: UserStatus,
     pub role_id: Option<String>,
     pub last_login_time: Option<String>,
@@ -49,7 +103,7 @@ pub struct AccountUser {
 
 impl AccountUser {
     pub fn is_licensed(&self) -> bool {
-        self.user_type == 2
+        self.user_type == UserType::Licensed
     }
 
     /// A pending invitation: no id, nothing hosted or recorded yet.
@@ -77,5 +131,21 @@ impl Account {
 
     pub fn is_room(&self, user: &AccountUser) -> bool {
         !self.room_emails.is_empty() && self.room_emails.contains(email::normalized(&user.email).as_ref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UserType;
+
+    #[test]
+    fn a_user_type_reads_and_writes_as_zooms_number_and_keeps_an_undocumented_one() {
+        for code in [1u8, 2, 4, 99, 3, 0] {
+            let user_type: UserType = serde_json::from_str(&code.to_string()).unwrap();
+            assert_eq!(serde_json::to_string(&user_type).unwrap(), code.to_string());
+            assert_eq!((user_type.code(), user_type.to_string()), (code, code.to_string()));
+        }
+        assert_eq!(UserType::from(2), UserType::Licensed);
+        assert_eq!(UserType::from(3), UserType::Other(3));
     }
 }

@@ -55,7 +55,7 @@ mod tests {
             email: email.to_string(),
             first_name: String::new(),
             last_name: String::new(),
-            user_type,
+            user_type: user_type.into(),
             status,
             role_id: None,
             last_login_time: login.map(str::to_string),

@@ -12,12 +12,12 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::action::{Action, ActionKind, Checks, LeftState, UserState};
+use crate::action::{Action, Change, Checks, UserState};
 use crate::estimate::count;
 use crate::outcome::ActionResult;
 use crate::plan::PlanBody;
 use crate::request::{SkipReason, SkippedRow};
-use crate::snapshot::{Account, AccountUser, UserStatus};
+use crate::snapshot::{Account, AccountUser, UserStatus, UserType};
 
 /// The undo of `results` against the account as it is now. Rows are numbered by the
 /// original action ids (line = position in `results`, sorted by action id).
@@ -38,7 +38,7 @@ pub fn plan_undo(results: &[ActionResult], account: &Account, calls_per_second: 
             continue;
         }
         let Some((prior, left)) =
-            result.prior.clone().and_then(|prior| LeftState::after(performed, &prior).map(|left| (prior, left)))
+            result.prior.clone().and_then(|prior| performed.leaves(&prior).map(|left| (prior, left)))
         else {
             skipped.push(skip(SkipReason::CannotUndo { kind: performed }));
             continue;
@@ -63,16 +63,14 @@ pub fn plan_undo(results: &[ActionResult], account: &Account, calls_per_second: 
         }
         actions.push(Action {
             action_id: result.action_id.clone(),
-            kind: ActionKind::Restore,
+            change: Change::Restore(prior),
             user_id: result.user_id.clone(),
             email: result.email.clone(),
             line,
             reason: Some(format!("undo of {} {}", performed.as_str(), result.action_id)),
-            delete: None,
             revoke_sso_first: false,
             checks: Checks::NONE,
             before: now,
-            restore: Some(prior),
         });
     }
     let counts = count(account, results.len(), matched, &actions, &skipped, 0, calls_per_second);
@@ -81,7 +79,7 @@ pub fn plan_undo(results: &[ActionResult], account: &Account, calls_per_second: 
 
 /// The calls a restore makes: an activation when the user was active and is not, and a
 /// type change when the type differs.
-pub fn restore_steps(now: &UserState, to: &UserState) -> (bool, Option<u8>) {
+pub fn restore_steps(now: &UserState, to: &UserState) -> (bool, Option<UserType>) {
     let activate = to.status == UserStatus::Active && now.status != UserStatus::Active;
     let user_type = (to.user_type != now.user_type).then_some(to.user_type);
     (activate, user_type)
@@ -90,6 +88,7 @@ pub fn restore_steps(now: &UserState, to: &UserState) -> (bool, Option<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::action::ActionKind;
     use crate::outcome::{Findings, Outcome};
 
     fn user(id: &str, status: UserStatus, user_type: u8) -> AccountUser {
@@ -98,7 +97,7 @@ mod tests {
             email: format!("{id}@acme.example"),
             first_name: String::new(),
             last_name: String::new(),
-            user_type,
+            user_type: user_type.into(),
             status,
             role_id: None,
             last_login_time: None,
@@ -126,7 +125,7 @@ mod tests {
     }
 
     fn state(status: UserStatus, user_type: u8) -> UserState {
-        UserState { status, user_type, role_id: None }
+        UserState { status, user_type: user_type.into(), role_id: None }
     }
 
     #[test]
@@ -150,10 +149,9 @@ mod tests {
             result("gone", ActionKind::Delete, Outcome::Done, licensed.clone()),
         ];
         let body = plan_undo(&results, &account, 10.0);
-        let restored: Vec<(&str, Option<&UserState>)> =
-            body.actions.iter().map(|a| (a.user_id.as_str(), a.restore.as_ref())).collect();
-        assert_eq!(restored, vec![("deact", Some(&licensed)), ("down", Some(&licensed))]);
-        assert!(body.actions.iter().all(|a| a.kind == ActionKind::Restore));
+        let restored: Vec<(&str, &Change)> = body.actions.iter().map(|a| (a.user_id.as_str(), &a.change)).collect();
+        let back = Change::Restore(licensed.clone());
+        assert_eq!(restored, vec![("deact", &back), ("down", &back)]);
         let codes: Vec<(&str, &str)> = body.skipped.iter().map(|s| (s.value.as_str(), s.reason.code())).collect();
         assert_eq!(
             codes,
@@ -239,8 +237,8 @@ mod tests {
     #[test]
     fn a_restore_activates_then_gives_the_license_back() {
         let licensed = state(UserStatus::Active, 2);
-        assert_eq!(restore_steps(&state(UserStatus::Inactive, 1), &licensed), (true, Some(2)));
-        assert_eq!(restore_steps(&state(UserStatus::Active, 1), &licensed), (false, Some(2)));
+        assert_eq!(restore_steps(&state(UserStatus::Inactive, 1), &licensed), (true, Some(UserType::Licensed)));
+        assert_eq!(restore_steps(&state(UserStatus::Active, 1), &licensed), (false, Some(UserType::Licensed)));
         assert_eq!(restore_steps(&state(UserStatus::Inactive, 1), &state(UserStatus::Active, 1)), (true, None));
         assert_eq!(restore_steps(&licensed, &licensed), (false, None));
     }

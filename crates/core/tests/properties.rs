@@ -9,8 +9,8 @@ use offboard_core::email::normalize;
 use offboard_core::policy::DatePolicy;
 use offboard_core::undo::plan_undo;
 use offboard_core::{
-    decide, parse_hr_file, parse_roster, Account, AccountUser, ActionKind, ActionResult, Decision, Findings, LeftState,
-    Outcome, Policy, Request, SkipReason, UserState, UserStatus,
+    decide, parse_hr_file, parse_roster, Account, AccountUser, ActionKind, ActionResult, Change, Decision, Findings,
+    Outcome, Policy, Request, SkipReason, UserState, UserStatus, UserType,
 };
 use proptest::prelude::*;
 
@@ -316,7 +316,7 @@ fn gen_account(users: &[GenUser]) -> Account {
             email: format!("u{i}@acme.example"),
             first_name: String::new(),
             last_name: String::new(),
-            user_type: u.user_type,
+            user_type: u.user_type.into(),
             status: u.status,
             role_id: match u.role {
                 0 => Some("r-member".to_string()),
@@ -401,10 +401,10 @@ proptest! {
             let (user, generated) = (&account.users[at], &users[at]);
             prop_assert!(generated.role == 0 && !generated.room, "{action:?} acts on {generated:?}");
             prop_assert_eq!(&action.before, &UserState::of(user));
-            if action.kind != ActionKind::Delete || user.status == UserStatus::Pending {
+            if action.kind() != ActionKind::Delete || user.status == UserStatus::Pending {
                 continue;
             }
-            let spec = action.delete.as_deref().expect("a delete has its spec");
+            let spec = action.change.delete_spec().expect("a delete has its spec");
             match spec.transfer_email.as_deref() {
                 None => prop_assert!(accept_data_loss, "a delete without a transfer: {action:?}"),
                 Some(target) => {
@@ -412,13 +412,13 @@ proptest! {
                     let (target_user, target_gen) = (&account.users[t], &users[t]);
                     prop_assert!(t != at && !acted.contains(&t), "target {target} leaves too: {action:?}");
                     prop_assert_eq!(target_user.status, UserStatus::Active);
-                    prop_assert!(target_user.user_type == 2 && target_gen.role == 0 && !target_gen.room);
+                    prop_assert!(target_user.user_type == UserType::Licensed && target_gen.role == 0 && !target_gen.room);
                     prop_assert!(spec.transfer_recordings && spec.transfer_meetings && spec.transfer_whiteboards);
                 }
             }
         }
         // A delete that became a deactivation says so.
-        for action in body.actions.iter().filter(|a| a.kind == ActionKind::Deactivate) {
+        for action in body.actions.iter().filter(|a| a.kind() == ActionKind::Deactivate) {
             let asked = &requests.iter().find(|r| r.line == action.line).expect("its request").kind;
             if *asked == ActionKind::Delete {
                 prop_assert!(!accept_data_loss);
@@ -449,14 +449,14 @@ proptest! {
                 email: format!("u{i}@acme.example"),
                 first_name: String::new(),
                 last_name: String::new(),
-                user_type: *now_type,
+                user_type: (*now_type).into(),
                 status: *now_status,
                 role_id: Some(if *role_changed { "r-admin" } else { "r-member" }.to_string()),
                 last_login_time: None,
                 user_created_at: None,
                 employee_id: None,
             });
-            let prior = UserState { status: *prior_status, user_type: *prior_type, role_id: Some("r-member".into()) };
+            let prior = UserState { status: *prior_status, user_type: (*prior_type).into(), role_id: Some("r-member".into()) };
             results.push(ActionResult {
                 run_id: "r".into(),
                 action_id: format!("{i:04}"),
@@ -478,9 +478,9 @@ proptest! {
         prop_assert_eq!(body.actions.len() + body.skipped.len(), results.len());
         for action in &body.actions {
             let result = results.iter().find(|r| r.action_id == action.action_id).expect("its result");
-            let left = LeftState::after(result.kind, result.prior.as_ref().expect("a prior"));
+            let left = result.kind.leaves(result.prior.as_ref().expect("a prior"));
             prop_assert!(left.is_some_and(|left| left.holds(&action.before)), "{action:?}");
-            prop_assert_eq!(action.restore.as_ref(), result.prior.as_ref());
+            prop_assert_eq!(Some(action.change.clone()), result.prior.clone().map(Change::Restore));
         }
         for row in &body.skipped {
             if let SkipReason::ChangedSince { left, now } = &row.reason {

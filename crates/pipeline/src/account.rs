@@ -29,7 +29,7 @@ pub fn account_user(user: offboard_zoom::User) -> AccountUser {
         email: user.email,
         first_name: user.first_name,
         last_name: user.last_name,
-        user_type: user.user_type,
+        user_type: user.user_type.into(),
         status: match user.status {
             offboard_zoom::UserStatus::Active => UserStatus::Active,
             offboard_zoom::UserStatus::Inactive => UserStatus::Inactive,

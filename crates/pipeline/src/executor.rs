@@ -10,8 +10,8 @@ use offboard_core::ledger::Claim;
 use offboard_core::summary::RunSummary;
 use offboard_core::undo::restore_steps;
 use offboard_core::{
-    Action, ActionKind, ActionMessage, ActionResult, DeleteMode, Findings, MeetingsRule, Outcome, RecordingsRule,
-    MESSAGE_SCHEMA_VERSION,
+    Action, ActionKind, ActionMessage, ActionResult, Change, DeleteMode, Findings, MeetingsRule, Outcome,
+    RecordingsRule, UserStatus, UserType, MESSAGE_SCHEMA_VERSION,
 };
 use offboard_zoom::{DeleteAction, DeleteOptions, ErrorKind, ZoomCall, ZoomClient, ZoomError};
 use tracing::Instrument;
@@ -216,27 +216,22 @@ pub fn calls_of(action: &Action) -> Vec<ZoomCall> {
             calls.push(ZoomCall::UpdateUser);
         }
     }
-    if action.kind == ActionKind::Delete && action.checks.cloud_recordings == RecordingsRule::KeepAsBasic {
+    if action.kind() == ActionKind::Delete && action.checks.cloud_recordings == RecordingsRule::KeepAsBasic {
         calls.extend([ZoomCall::ListUserRecordings, ZoomCall::UpdateUser]);
     }
-    if action.revoke_sso_first && matches!(action.kind, ActionKind::Deactivate | ActionKind::Delete) {
+    if action.revoke_sso_first && matches!(action.kind(), ActionKind::Deactivate | ActionKind::Delete) {
         calls.push(ZoomCall::RevokeSsoToken);
     }
-    calls.extend(match action.kind {
+    calls.extend(match action.kind() {
         ActionKind::Deactivate => &[ZoomCall::UpdateStatus][..],
         ActionKind::Downgrade => &[ZoomCall::UpdateUser],
         ActionKind::Restore => &[ZoomCall::UpdateStatus, ZoomCall::UpdateUser],
         ActionKind::Delete => &[ZoomCall::DeleteUser],
     });
-    if action.kind == ActionKind::Delete && transfer_target(action).is_some() {
+    if action.change.transfer_target().is_some() {
         calls.push(ZoomCall::GetUser);
     }
     calls
-}
-
-/// The user a delete hands the user's things to, when it names one.
-fn transfer_target(action: &Action) -> Option<&str> {
-    action.delete.as_deref().and_then(|spec| spec.transfer_email.as_deref())
 }
 
 /// Makes the checks the action carries, then the change. `Ok(Some(outcome))` is the
@@ -257,9 +252,10 @@ pub async fn perform(
     // token and then a refused deactivation would be half an offboarding).
     zoom.check_scopes(&calls_of(action)).await?;
     let user = action.user_id.as_str();
-    let licensed = action.before.user_type == 2;
+    let licensed = action.before.user_type == UserType::Licensed;
     let skip = |code: &str, reason: String| Ok(Some(Outcome::Skipped { code: code.to_string(), reason }));
-    let mut kind = action.kind;
+    // A check may turn the planned change into a downgrade; `kind` is what is done.
+    let mut kind = action.kind();
     if action.checks.upcoming_meetings != MeetingsRule::Ignore {
         let meetings = zoom.upcoming_meetings(user).await?;
         findings.upcoming_meetings = Some(meetings);
@@ -293,14 +289,14 @@ pub async fn perform(
         }
     }
     *performed = Some(kind);
-    match kind {
-        ActionKind::Deactivate => zoom.deactivate(user).await?,
-        ActionKind::Downgrade => zoom.downgrade_to_basic(user).await?,
-        ActionKind::Restore => {
-            let Some(to) = &action.restore else {
-                *performed = None;
-                return skip("nothing_to_restore", "the action names no state to restore".to_string());
-            };
+    if kind == ActionKind::Downgrade {
+        zoom.downgrade_to_basic(user).await?;
+        return Ok(None);
+    }
+    match &action.change {
+        Change::Deactivate => zoom.deactivate(user).await?,
+        Change::Downgrade => zoom.downgrade_to_basic(user).await?,
+        Change::Restore(to) => {
             // Both calls are idempotent (Zoom answers 204 when nothing changes), so a
             // retry after a crash between them is safe.
             let (activate, user_type) = restore_steps(&action.before, to);
@@ -308,24 +304,16 @@ pub async fn perform(
                 zoom.activate(user).await?;
             }
             if let Some(user_type) = user_type {
-                zoom.set_type(user, user_type).await?;
+                zoom.set_type(user, user_type.code()).await?;
             }
         }
-        ActionKind::Delete => {
-            let spec = action.delete.as_deref().cloned().unwrap_or(offboard_core::DeleteSpec {
-                mode: DeleteMode::Disassociate,
-                transfer_email: None,
-                transfer_meetings: false,
-                transfer_webinars: false,
-                transfer_recordings: false,
-                transfer_whiteboards: false,
-            });
+        Change::Delete(spec) => {
             let options = DeleteOptions {
                 action: match spec.mode {
                     DeleteMode::Disassociate => DeleteAction::Disassociate,
                     DeleteMode::Delete => DeleteAction::Delete,
                 },
-                transfer_email: spec.transfer_email,
+                transfer_email: spec.transfer_email.clone(),
                 transfer_meeting: spec.transfer_meetings,
                 transfer_webinar: spec.transfer_webinars,
                 transfer_recording: spec.transfer_recordings,
@@ -343,6 +331,21 @@ pub async fn perform(
         }
     }
     Ok(None)
+}
+
+/// Whether `user`, as Zoom shows them, already has the change made (so a change made just
+/// before a hard stop is not made again). A delete never shows on a user who is still
+/// there: the user's absence is its answer.
+pub fn shows_change(change: &Change, user: &offboard_zoom::UserDetail) -> bool {
+    let is_active = user.status == Some(offboard_zoom::UserStatus::Active);
+    match change {
+        Change::Deactivate => user.status == Some(offboard_zoom::UserStatus::Inactive),
+        Change::Downgrade => UserType::from(user.user_type) == UserType::Basic,
+        Change::Delete(_) => false,
+        Change::Restore(to) => {
+            UserType::from(user.user_type) == to.user_type && (to.status != UserStatus::Active || is_active)
+        }
+    }
 }
 
 /// Zoom answers a delete 404/1001 ("User does not exist") both when the user is gone and
@@ -391,15 +394,15 @@ pub fn action_result(
     findings: Findings,
     zoom_message: Option<String>,
 ) -> ActionResult {
-    let did = performed.unwrap_or(action.kind);
+    let did = performed.unwrap_or(action.kind());
     ActionResult {
         run_id: run_id.to_string(),
         action_id: action.action_id.clone(),
-        kind: action.kind,
+        kind: action.kind(),
         user_id: action.user_id.clone(),
         email: action.email.clone(),
         outcome,
-        performed: performed.filter(|p| *p != action.kind),
+        performed: performed.filter(|p| *p != action.kind()),
         findings,
         zoom_message,
         // What an undo restores: the user as the plan found them.

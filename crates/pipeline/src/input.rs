@@ -1,10 +1,16 @@
-//! An input file read into requests, under the policy in force: a roster (`inbox/`, or
-//! the CLI's `--roster`) or an HR termination file. Shared by the planner Lambda and the
-//! operator CLI, so a dry run reads a file exactly as the pipeline will.
+//! An input read into requests, under the policy in force (a roster from `inbox/` or the
+//! CLI's `--roster`, an HR termination file, the results of a run to undo), and the one
+//! function that makes a plan of it. Shared by the planner Lambda and the operator CLI,
+//! so a dry run reads a file and decides exactly as the pipeline will.
 
 use jiff::Timestamp;
 use offboard_core::roster::parse_roster_with;
-use offboard_core::{parse_hr_file, ActionResult, InputError, Policy, Request, SkippedRow, Termination};
+use offboard_core::undo::plan_undo;
+use offboard_core::{
+    decide, parse_hr_file, Account, ActionResult, Decision, InputError, Plan, PlanSource, Policy, Request, SkippedRow,
+    Termination, PLAN_SCHEMA_VERSION,
+};
+use offboard_zoom::{Label, ZoomClient};
 
 /// A file read into requests: what a plan is decided from.
 #[derive(Default)]
@@ -42,4 +48,56 @@ pub fn read_hr(key: &str, bytes: &[u8], policy: &Policy, now: Timestamp) -> Resu
         scheduled: later,
         undo: Vec::new(),
     })
+}
+
+/// What names a plan and says where it came from, decided before the plan is.
+pub struct PlanHeader {
+    pub run_id: String,
+    pub kind: PlanSource,
+    /// Where the input came from, for people: `s3://bucket/inbox/x.csv`, `file: x.csv`.
+    pub source: String,
+    pub created_at: String,
+    /// Where the run's backup of every user was written.
+    pub backup_key: String,
+}
+
+/// The plan for `read` against `account`: an undo restores what its run changed (no
+/// guardrails to apply, nothing to hold); every other input is decided under `policy`.
+/// `calls_per_second` is the pace the executors will keep ([`executor_pace`]).
+pub fn assemble_plan(
+    header: PlanHeader,
+    read: ReadInput,
+    account: &Account,
+    policy: &Policy,
+    calls_per_second: f64,
+) -> Plan {
+    let body = match header.kind {
+        PlanSource::Undo => plan_undo(&read.undo, account, calls_per_second),
+        PlanSource::Inbox | PlanSource::Hr | PlanSource::Sweep => decide(Decision {
+            requests: &read.requests,
+            rejected: read.rejected,
+            scheduled: read.scheduled,
+            account,
+            policy,
+            calls_per_second,
+        }),
+    };
+    Plan {
+        schema_version: PLAN_SCHEMA_VERSION,
+        run_id: header.run_id,
+        kind: header.kind,
+        source: header.source,
+        created_at: header.created_at,
+        backup_key: header.backup_key,
+        input_format: read.format,
+        email_column: read.email_column,
+        body,
+    }
+}
+
+/// The calls per second every executor together keeps: what a plan's duration estimate
+/// is made from.
+pub fn executor_pace(zoom: &ZoomClient) -> f64 {
+    let pacing = zoom.pacing();
+    pacing.rate(Label::Light) * f64::from(pacing.executors)
 }

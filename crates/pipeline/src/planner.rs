@@ -17,11 +17,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use offboard_core::sweep::inactive_users;
-use offboard_core::undo::plan_undo;
-use offboard_core::{
-    decide, parse_policy_over, Account, ActionMessage, ActionResult, Decision, InputError, Plan, PlanSource, Policy,
-    PolicyError,
-};
+use offboard_core::{parse_policy_over, Account, ActionMessage, ActionResult, InputError, Plan, Policy, PolicyError};
 use offboard_zoom::{ErrorKind, ZoomCall, ZoomClient, ZoomError};
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
@@ -30,7 +26,7 @@ use crate::approval::{changes_since_backup, withheld_result, withhold, Approval,
 use crate::clock::now_rfc3339;
 use crate::completion::{complete_if_done, RunHeader};
 use crate::error::PipelineError;
-use crate::input::{read_hr, read_roster, ReadInput};
+use crate::input::{assemble_plan, executor_pace, read_hr, read_roster, PlanHeader, ReadInput};
 use crate::keys;
 use crate::notify::Notifier;
 use crate::outputs::{back_up, write_plan_outputs};
@@ -41,8 +37,6 @@ use crate::store::{ObjectInfo, PutOnce, Store};
 use crate::trigger::{
     run_id_for, sweep_run_id, Input, SweepRequest, APPROVALS_PREFIX, HR_PREFIX, INBOX_PREFIX, UNDO_PREFIX,
 };
-
-pub const PLAN_SCHEMA_VERSION: u32 = 2;
 
 /// What the planner itself asks Zoom for every run: the users, the role names, the Zoom
 /// Rooms (a plan is never made without knowing which users are rooms or admins).
@@ -119,20 +113,18 @@ impl Planner {
             let span = tracing::info_span!("approve", run_id = %run_id);
             return self.approve(&store, run_id, &key).instrument(span).await;
         }
-        if let Some(of) = key.strip_prefix(UNDO_PREFIX).and_then(|k| k.strip_suffix(".json")) {
-            let run_id = keys::undo_run_id(of);
-            let span = tracing::info_span!("undo", run_id = %run_id, of = %of);
-            let input = Input::Undo { key: key.clone(), of: of.to_string() };
-            return self.plan_run(&store, run_id, input, None).instrument(span).await;
-        }
-        let input = if key.starts_with(INBOX_PREFIX) {
-            Input::Roster { key: key.clone() }
-        } else if key.starts_with(HR_PREFIX) {
-            Input::Hr { key: key.clone() }
-        } else {
-            let reason =
-                format!("not an input: expected {INBOX_PREFIX}, {HR_PREFIX}, {APPROVALS_PREFIX} or {UNDO_PREFIX}");
-            return Ok(PlanReport::Ignored { key, reason });
+        let input = match Input::for_object(&key) {
+            Some(Input::Undo { key, of }) => {
+                let run_id = keys::undo_run_id(&of);
+                let span = tracing::info_span!("undo", run_id = %run_id, of = %of);
+                return self.plan_run(&store, run_id, Input::Undo { key, of }, None).instrument(span).await;
+            }
+            Some(input) => input,
+            None => {
+                let reason =
+                    format!("not an input: expected {INBOX_PREFIX}, {HR_PREFIX}, {APPROVALS_PREFIX} or {UNDO_PREFIX}");
+                return Ok(PlanReport::Ignored { key, reason });
+            }
         };
         let Some(info) = store.head_version(&key, version).await? else {
             tracing::warn!(%key, ?version, "the version the event names is gone; nothing read");
@@ -164,45 +156,21 @@ impl Planner {
             tracing::info!("plan already written by an earlier delivery");
             return self.resume_written(store, &run_id).await;
         }
-        let source = match &input {
-            Input::Roster { key } | Input::Hr { key } | Input::Undo { key, .. } => {
-                format!("s3://{}/{key}", store.bucket())
-            }
-            Input::Sweep(sweep) => format!("schedule: inactive-user sweep at {}", sweep.now),
-        };
+        let source = input.source(store.bucket());
         let rejected = |error: String, kind: &'static str| reject(store, &run_id, &source, error, kind);
 
         let mut policy = match self.policy(store).await? {
             Ok(policy) => policy,
             Err(error) => return rejected(error.to_string(), "invalid_policy").await,
         };
-        let now = match &input {
-            Input::Sweep(sweep) => sweep.now,
-            _ => Timestamp::now(),
-        };
+        let now = input.now();
         if let Input::Sweep(sweep) = &input {
             policy.sweep.inactive_days = sweep.inactive_days.unwrap_or(policy.sweep.inactive_days);
             policy.sweep.action = sweep.action.unwrap_or(policy.sweep.action);
         }
-        if let (Some(info), Input::Roster { key } | Input::Hr { key }) = (&info, &input) {
-            if info.size > policy.max_file_bytes {
-                let error = InputError::TooLarge { file: key.clone(), size: info.size, limit: policy.max_file_bytes };
-                return rejected(error.to_string(), error.kind()).await;
-            }
-        }
-        let version = info.as_ref().and_then(|i| i.version_id.as_deref());
-        let read = match &input {
-            Input::Roster { key } => read_roster(key, &store.get_version(key, version).await?, &policy),
-            Input::Hr { key } => read_hr(key, &store.get_version(key, version).await?, &policy, now),
-            Input::Sweep(_) => Ok(ReadInput::default()),
-            Input::Undo { of, .. } => match self.results_to_undo(store, of).await? {
-                Ok(results) => Ok(ReadInput { format: "undo".to_string(), undo: results, ..ReadInput::default() }),
-                Err(error) => return rejected(error, "not_undoable").await,
-            },
-        };
-        let mut read = match read {
+        let mut read = match self.read(store, &input, info.as_ref(), &policy, now).await? {
             Ok(read) => read,
-            Err(error) => return rejected(error.to_string(), error.kind()).await,
+            Err((error, kind)) => return rejected(error, kind).await,
         };
 
         if let Some(missing) = self.missing_scopes(&PLANNER_CALLS).await? {
@@ -227,41 +195,17 @@ impl Planner {
         }
         let backup_key = back_up(store, &run_id, &account.users, &input, info.as_ref()).await?;
 
-        let calls_per_second = {
-            let pacing = self.zoom.pacing();
-            pacing.rate(offboard_zoom::Label::Light) * f64::from(pacing.executors)
-        };
-        let body = match &input {
-            // Restorative: no guardrails to apply and nothing to hold.
-            Input::Undo { .. } => plan_undo(&read.undo, &account, calls_per_second),
-            _ => decide(Decision {
-                requests: &read.requests,
-                rejected: read.rejected,
-                scheduled: read.scheduled,
-                account: &account,
-                policy: &policy,
-                calls_per_second,
-            }),
-        };
-        if let Some(missing) = self.missing_scopes(&actions_calls(&body.actions)).await? {
-            return rejected(format!("{missing}; nothing was planned or sent"), "missing_scope").await;
-        }
-        let plan = Plan {
-            schema_version: PLAN_SCHEMA_VERSION,
+        let header = PlanHeader {
             run_id: run_id.clone(),
-            kind: match input {
-                Input::Roster { .. } => PlanSource::Inbox,
-                Input::Hr { .. } => PlanSource::Hr,
-                Input::Sweep(_) => PlanSource::Sweep,
-                Input::Undo { .. } => PlanSource::Undo,
-            },
-            source,
+            kind: input.plan_source(),
+            source: source.clone(),
             created_at: now_rfc3339(),
             backup_key,
-            input_format: read.format,
-            email_column: read.email_column,
-            body,
         };
+        let plan = assemble_plan(header, read, &account, &policy, executor_pace(&self.zoom));
+        if let Some(missing) = self.missing_scopes(&actions_calls(&plan.body.actions)).await? {
+            return rejected(format!("{missing}; nothing was planned or sent"), "missing_scope").await;
+        }
         if write_signed_plan(store, &self.signer, &plan).await? == PutOnce::AlreadyExists {
             tracing::info!("a concurrent delivery wrote the plan first");
             return self.resume_written(store, &run_id).await;
@@ -449,6 +393,38 @@ impl Planner {
         store.put_json(&keys::approval_refused_key(run_id), &body).await?;
         tracing::warn!(%reason, "approval refused; nothing sent");
         Ok(PlanReport::ApprovalRefused { run_id: run_id.to_string(), reason })
+    }
+
+    /// The input read into requests, or why it was refused (the reason, and its kind for
+    /// `error.json`): a file over the policy's size limit is refused before it is read.
+    async fn read(
+        &self,
+        store: &Store,
+        input: &Input,
+        info: Option<&ObjectInfo>,
+        policy: &Policy,
+        now: Timestamp,
+    ) -> Result<Result<ReadInput, (String, &'static str)>, PipelineError> {
+        if let (Some(key), Some(info)) = (input.file_key(), info) {
+            if info.size > policy.max_file_bytes {
+                let error =
+                    InputError::TooLarge { file: key.to_string(), size: info.size, limit: policy.max_file_bytes };
+                return Ok(Err((error.to_string(), error.kind())));
+            }
+        }
+        let version = info.and_then(|i| i.version_id.as_deref());
+        let read =
+            match input {
+                Input::Roster { key } => read_roster(key, &store.get_version(key, version).await?, policy),
+                Input::Hr { key } => read_hr(key, &store.get_version(key, version).await?, policy, now),
+                Input::Sweep(_) => Ok(ReadInput::default()),
+                Input::Undo { of, .. } => {
+                    return Ok(self.results_to_undo(store, of).await?.map_err(|error| (error, "not_undoable")).map(
+                        |results| ReadInput { format: "undo".to_string(), undo: results, ..ReadInput::default() },
+                    ))
+                }
+            };
+        Ok(read.map_err(|error| (error.to_string(), error.kind())))
     }
 
     /// Every result of a finished run, or why it cannot be undone yet.

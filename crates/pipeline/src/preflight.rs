@@ -23,7 +23,7 @@ use jiff::Timestamp;
 use offboard_core::undo::plan_undo;
 use offboard_core::{
     decide, Account, AccountUser, Action, ActionKind, ActionResult, Decision, Findings, Outcome, Policy, Request,
-    Termination, UserState, UserStatus,
+    Termination, UserState, UserStatus, UserType,
 };
 use offboard_zoom::ZoomCall;
 
@@ -93,7 +93,7 @@ fn stand_in(id: &str, email: &str) -> AccountUser {
         email: email.to_string(),
         first_name: "Representative".to_string(),
         last_name: "User".to_string(),
-        user_type: 2,
+        user_type: UserType::Licensed,
         status: UserStatus::Active,
         role_id: Some(ROLE_ID.to_string()),
         last_login_time: None,
@@ -154,7 +154,7 @@ fn restores() -> Vec<Action> {
     let downgraded = AccountUser {
         id: Some("preflight-downgraded".to_string()),
         email: "downgraded.user@preflight.invalid".to_string(),
-        user_type: 1,
+        user_type: UserType::Basic,
         ..user.clone()
     };
     let result = |action_id: &str, kind, of: &AccountUser| ActionResult {
@@ -174,7 +174,7 @@ fn restores() -> Vec<Action> {
     };
     let results = [result("1", ActionKind::Deactivate, &user), result("2", ActionKind::Downgrade, &downgraded)];
     // Each as its action left it: each result has something to restore.
-    let deactivated = AccountUser { status: UserStatus::Inactive, user_type: 1, ..user.clone() };
+    let deactivated = AccountUser { status: UserStatus::Inactive, user_type: UserType::Basic, ..user.clone() };
     let account = stand_in_account(vec![deactivated, downgraded]);
     plan_undo(&results, &account, 1.0).actions
 }
@@ -287,7 +287,7 @@ mod tests {
         policy.inbox_action = ActionKind::Downgrade;
         policy.sweep.enabled = false;
         policy.transfer.archive_email = Some("archive@acme.example".to_string());
-        let kinds: Vec<ActionKind> = policy_actions(&policy).iter().map(|a| a.kind).collect();
+        let kinds: Vec<ActionKind> = policy_actions(&policy).iter().map(|a| a.kind()).collect();
         assert_eq!(
             kinds,
             [
@@ -326,7 +326,7 @@ mod tests {
         let mut policy = quiet_policy();
         policy.upcoming_meetings = MeetingsRule::Downgrade;
         let actions = policy_actions(&policy);
-        let deactivation = actions.iter().find(|a| a.kind == ActionKind::Deactivate).expect("a deactivation");
+        let deactivation = actions.iter().find(|a| a.kind() == ActionKind::Deactivate).expect("a deactivation");
         assert!(calls_of(deactivation).contains(&ZoomCall::UpdateUser));
     }
 
@@ -342,7 +342,7 @@ mod tests {
     #[test]
     fn every_kind_the_policy_plans_is_planned_once_per_request() {
         let actions = policy_actions(&Policy::default());
-        let kinds: Vec<ActionKind> = actions.iter().map(|a| a.kind).collect();
+        let kinds: Vec<ActionKind> = actions.iter().map(|a| a.kind()).collect();
         // inbox (deactivate), HR with a manager (delete) and without one (no one to transfer
         // to: deactivate), sweep (downgrade), two restores.
         assert_eq!(
@@ -358,8 +358,8 @@ mod tests {
         );
         assert!(actions
             .iter()
-            .filter(|a| a.kind == ActionKind::Delete)
-            .all(|a| a.delete.as_ref().is_some_and(|d| d.transfer_email.as_deref() == Some(MANAGER))));
+            .filter(|a| a.kind() == ActionKind::Delete)
+            .all(|a| a.change.transfer_target() == Some(MANAGER)));
     }
 
     #[test]

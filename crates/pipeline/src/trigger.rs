@@ -5,7 +5,7 @@
 //! CLI writes to start one) does not depend on how a run is planned.
 
 use jiff::Timestamp;
-use offboard_core::ActionKind;
+use offboard_core::{ActionKind, PlanSource};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
@@ -22,12 +22,13 @@ pub const APPROVALS_PREFIX: &str = "approvals/";
 pub const UNDO_PREFIX: &str = keys::UNDO_PREFIX;
 /// Every prefix whose new objects start (or approve, or undo) a run: the bucket's event
 /// notifications to the planner, in the stack and on the local stack, are exactly these
-/// (`tests/trigger_prefixes.rs` holds the CDK app's list to this one).
+/// (`tests/cdk_app.rs` holds the CDK app's list to this one).
 pub const TRIGGER_PREFIXES: [&str; 4] = [INBOX_PREFIX, HR_PREFIX, APPROVALS_PREFIX, UNDO_PREFIX];
 /// The prefixes of the uploaded files a run plans from, whose version the event names.
 pub const FILE_INPUT_PREFIXES: [&str; 2] = [INBOX_PREFIX, HR_PREFIX];
 
-/// The input a run plans from, once read.
+/// What a run plans from: every fact of an input's kind is a method here, so the planner
+/// reads straight through and a new kind of input is a variant and its arms.
 pub(crate) enum Input {
     Roster {
         key: String,
@@ -41,6 +42,57 @@ pub(crate) enum Input {
         key: String,
         of: String,
     },
+}
+
+impl Input {
+    /// The input an object under `key` starts, or `None` when it starts no plan (outside
+    /// the prefixes, or an approval: that sends a plan already made).
+    pub(crate) fn for_object(key: &str) -> Option<Input> {
+        if let Some(of) = key.strip_prefix(UNDO_PREFIX).and_then(|k| k.strip_suffix(".json")) {
+            return Some(Input::Undo { key: key.to_string(), of: of.to_string() });
+        }
+        if key.starts_with(INBOX_PREFIX) {
+            Some(Input::Roster { key: key.to_string() })
+        } else if key.starts_with(HR_PREFIX) {
+            Some(Input::Hr { key: key.to_string() })
+        } else {
+            None
+        }
+    }
+
+    /// The uploaded file the run plans from (whose size is checked and whose version the
+    /// event names), for the inputs that are one.
+    pub(crate) fn file_key(&self) -> Option<&str> {
+        match self {
+            Input::Roster { key } | Input::Hr { key } => Some(key),
+            Input::Sweep(_) | Input::Undo { .. } => None,
+        }
+    }
+
+    /// Where the input came from, for people.
+    pub(crate) fn source(&self, bucket: &str) -> String {
+        match self {
+            Input::Roster { key } | Input::Hr { key } | Input::Undo { key, .. } => format!("s3://{bucket}/{key}"),
+            Input::Sweep(sweep) => format!("schedule: inactive-user sweep at {}", sweep.now),
+        }
+    }
+
+    pub(crate) fn plan_source(&self) -> PlanSource {
+        match self {
+            Input::Roster { .. } => PlanSource::Inbox,
+            Input::Hr { .. } => PlanSource::Hr,
+            Input::Sweep(_) => PlanSource::Sweep,
+            Input::Undo { .. } => PlanSource::Undo,
+        }
+    }
+
+    /// The run's "now": a sweep's is its scheduled time (a redelivery decides the same).
+    pub(crate) fn now(&self) -> Timestamp {
+        match self {
+            Input::Sweep(sweep) => sweep.now,
+            Input::Roster { .. } | Input::Hr { .. } | Input::Undo { .. } => Timestamp::now(),
+        }
+    }
 }
 
 /// The scheduled sweep, as its event asks for it: when, and optionally other settings

@@ -4,8 +4,8 @@
 mod common;
 
 use offboard_core::{
-    Action, ActionKind, Checks, DeleteMode, DeleteSpec, Findings, MeetingsRule, Outcome, RecordingsRule, UserState,
-    UserStatus,
+    Action, ActionKind, Change, Checks, DeleteMode, DeleteSpec, Findings, MeetingsRule, Outcome, RecordingsRule,
+    UserState, UserStatus, UserType,
 };
 use offboard_pipeline::executor::perform;
 use offboard_zoom::ZoomClient;
@@ -19,12 +19,7 @@ async fn start() -> (ZoomSim, ZoomClient) {
 fn delete_action(user_id: &str, checks: Checks) -> Action {
     Action {
         action_id: "0001".into(),
-        kind: ActionKind::Delete,
-        user_id: user_id.into(),
-        email: String::new(),
-        line: 2,
-        reason: None,
-        delete: Some(Box::new(DeleteSpec {
+        change: Change::Delete(Box::new(DeleteSpec {
             mode: DeleteMode::Delete,
             transfer_email: None,
             transfer_meetings: false,
@@ -32,10 +27,13 @@ fn delete_action(user_id: &str, checks: Checks) -> Action {
             transfer_recordings: false,
             transfer_whiteboards: false,
         })),
+        user_id: user_id.into(),
+        email: String::new(),
+        line: 2,
+        reason: None,
         revoke_sso_first: false,
         checks,
-        before: UserState { status: UserStatus::Active, user_type: 2, role_id: None },
-        restore: None,
+        before: UserState { status: UserStatus::Active, user_type: UserType::Licensed, role_id: None },
     }
 }
 

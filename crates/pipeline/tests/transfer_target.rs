@@ -5,7 +5,9 @@
 
 mod common;
 
-use offboard_core::{Action, ActionKind, Checks, DeleteMode, DeleteSpec, Findings, Outcome, UserState, UserStatus};
+use offboard_core::{
+    Action, Change, Checks, DeleteMode, DeleteSpec, Findings, Outcome, UserState, UserStatus, UserType,
+};
 use offboard_pipeline::executor::{calls_of, final_outcome, perform};
 use offboard_zoom::{ZoomCall, ZoomClient, ZoomError};
 use zoom_sim::ZoomSim;
@@ -19,12 +21,7 @@ async fn start() -> (ZoomSim, ZoomClient) {
 fn delete_transferring_to(user_id: &str, target: &str) -> Action {
     Action {
         action_id: "0001".into(),
-        kind: ActionKind::Delete,
-        user_id: user_id.into(),
-        email: String::new(),
-        line: 2,
-        reason: None,
-        delete: Some(Box::new(DeleteSpec {
+        change: Change::Delete(Box::new(DeleteSpec {
             mode: DeleteMode::Delete,
             transfer_email: Some(target.to_string()),
             transfer_meetings: true,
@@ -32,10 +29,13 @@ fn delete_transferring_to(user_id: &str, target: &str) -> Action {
             transfer_recordings: false,
             transfer_whiteboards: false,
         })),
+        user_id: user_id.into(),
+        email: String::new(),
+        line: 2,
+        reason: None,
         revoke_sso_first: false,
         checks: Checks::NONE,
-        before: UserState { status: UserStatus::Active, user_type: 2, role_id: None },
-        restore: None,
+        before: UserState { status: UserStatus::Active, user_type: UserType::Licensed, role_id: None },
     }
 }
 
@@ -99,7 +99,10 @@ async fn a_delete_with_a_transfer_target_needs_the_lookups_scope_before_any_chan
     let (leaver, manager) = two_members(&sim);
     let action = delete_transferring_to(&leaver, &manager);
     assert!(calls_of(&action).contains(&ZoomCall::GetUser), "{:?}", calls_of(&action));
-    let without_target = Action { delete: None, ..action.clone() };
+    let mut without_target = action.clone();
+    if let Change::Delete(spec) = &mut without_target.change {
+        spec.transfer_email = None;
+    }
     assert!(!calls_of(&without_target).contains(&ZoomCall::GetUser), "no lookup without a transfer target");
 
     let granted: Vec<String> =

@@ -33,7 +33,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use offboard_core::table::{self, InputError};
-use offboard_core::{email, AccountUser, UserStatus};
+use offboard_core::{email, AccountUser, UserStatus, UserType};
 use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -184,7 +184,8 @@ fn read_csv(path: &Path, bytes: &[u8]) -> Result<Vec<(u64, AccountUser)>, FromBa
         let optional = |column: Option<usize>| Some(text(column)).filter(|t| !t.is_empty()).map(str::to_string);
         let type_text = text(Some(user_type)).trim();
         let parsed_type = type_text
-            .parse()
+            .parse::<u8>()
+            .map(UserType::from)
             .map_err(|_| line_error(row.line, format!("type {type_text:?} is not a Zoom user type")))?;
         let status_text = text(Some(status)).trim();
         let parsed_status = parse_status(status_text).ok_or_else(|| {
@@ -336,7 +337,7 @@ fn build(path: &Path, users: Vec<(u64, AccountUser)>, account: AccountFile) -> R
             is_room: room_set.contains(normalized.as_str()),
             first_name: user.first_name,
             last_name: user.last_name,
-            user_type: user.user_type,
+            user_type: user.user_type.code(),
             status,
             role,
             role_id,

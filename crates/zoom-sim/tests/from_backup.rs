@@ -22,7 +22,7 @@ fn user(id: Option<&str>, email: &str, user_type: u8, status: CoreStatus, role_i
         email: email.to_string(),
         first_name: first.to_string(),
         last_name: last.to_string(),
-        user_type,
+        user_type: user_type.into(),
         status,
         role_id: Some(role_id.to_string()),
         last_login_time: (status != CoreStatus::Pending).then(|| "2026-09-30T08:15:00Z".to_string()),
@@ -105,7 +105,7 @@ fn backed_up(users: &[AccountUser]) -> BTreeMap<String, Shared> {
     by_email(users, |u| {
         (
             u.email.clone(),
-            (u.id.clone(), u.user_type, u.status.as_str().into(), u.role_id.clone(), u.last_login_time.clone()),
+            (u.id.clone(), u.user_type.code(), u.status.as_str().into(), u.role_id.clone(), u.last_login_time.clone()),
         )
     })
 }

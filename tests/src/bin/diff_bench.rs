@@ -13,7 +13,9 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use clap::Parser;
-use offboard_core::{backup_csv, decide, parse_roster, Account, AccountUser, ActionKind, Decision, Policy, UserStatus};
+use offboard_core::{
+    backup_csv, decide, parse_roster, Account, AccountUser, ActionKind, Decision, Policy, UserStatus, UserType,
+};
 use serde_json::json;
 
 #[derive(Parser)]
@@ -73,7 +75,7 @@ fn account(users: usize, rng: &mut Rng) -> Vec<AccountUser> {
                 email: format!("user.{i}@acme.example"),
                 first_name: format!("First{}", i % 997),
                 last_name: format!("Last{}", i % 991),
-                user_type: if rng.below(10) < 7 { 2 } else { 1 },
+                user_type: if rng.below(10) < 7 { UserType::Licensed } else { UserType::Basic },
                 status,
                 role_id: Some(roles[2].to_string()),
                 last_login_time: (!pending).then(|| "2026-10-01T10:00:00Z".to_string()),

@@ -9,7 +9,7 @@ pub(super) fn user(id: Option<&str>, email: &str, status: UserStatus, user_type:
         email: email.to_string(),
         first_name: "F".into(),
         last_name: "L".into(),
-        user_type,
+        user_type: user_type.into(),
         status,
         role_id: Some(format!("role-{role}")),
         last_login_time: None,

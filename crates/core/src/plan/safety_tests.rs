@@ -53,7 +53,7 @@ fn a_delete_with_no_one_to_transfer_to_deactivates_instead() {
     let account = people();
     let body = plan(&[delete("ana@acme.example", None)], &account, &policy());
     let action = &body.actions[0];
-    assert_eq!((action.kind, action.delete.is_none()), (ActionKind::Deactivate, true), "{action:?}");
+    assert_eq!((action.kind(), action.change.delete_spec().is_none()), (ActionKind::Deactivate, true), "{action:?}");
     assert_eq!(action.why(), format!("terminated 2026-11-01 (hr/x.csv line 2); {NOBODY}"));
     assert_eq!(action.checks, Checks { upcoming_meetings: MeetingsRule::Skip, ..Checks::NONE });
     assert!(action.revoke_sso_first);
@@ -71,8 +71,8 @@ fn a_delete_with_no_one_to_transfer_to_deactivates_instead() {
     with_archive.transfer.archive_email = Some("Archive@acme.example".into());
     let body = plan(&[delete("ana@acme.example", None)], &account, &with_archive);
     let action = &body.actions[0];
-    assert_eq!(action.kind, ActionKind::Delete);
-    let spec = action.delete.as_deref().unwrap();
+    assert_eq!(action.kind(), ActionKind::Delete);
+    let spec = action.change.delete_spec().unwrap();
     assert_eq!(spec.transfer_email.as_deref(), Some("archive@acme.example"));
     assert!(spec.transfer_meetings && spec.transfer_webinars && spec.transfer_recordings && spec.transfer_whiteboards);
     assert_eq!(action.checks.cloud_recordings, RecordingsRule::Ignore);
@@ -83,8 +83,8 @@ fn a_delete_with_no_one_to_transfer_to_deactivates_instead() {
     lossy.transfer.accept_data_loss = true;
     let body = plan(&[delete("ana@acme.example", None)], &account, &lossy);
     let action = &body.actions[0];
-    assert_eq!(action.kind, ActionKind::Delete);
-    let spec = action.delete.as_deref().unwrap();
+    assert_eq!(action.kind(), ActionKind::Delete);
+    let spec = action.change.delete_spec().unwrap();
     assert!(spec.transfer_email.is_none() && !spec.transfer_recordings);
     assert_eq!(action.checks.cloud_recordings, RecordingsRule::KeepAsBasic);
     assert!(action.why().contains("deleting without transfers, as transfer.accept_data_loss allows"));
@@ -99,8 +99,8 @@ fn a_delete_with_no_one_to_transfer_to_deactivates_instead() {
 
     // An invitation has nothing to transfer: its delete goes ahead.
     let body = plan(&[delete("invited@acme.example", None)], &account, &policy());
-    assert_eq!(body.actions[0].kind, ActionKind::Delete);
-    assert!(body.actions[0].delete.as_deref().unwrap().transfer_email.is_none());
+    assert_eq!(body.actions[0].kind(), ActionKind::Delete);
+    assert!(body.actions[0].change.delete_spec().unwrap().transfer_email.is_none());
 }
 
 #[test]
@@ -127,15 +127,15 @@ fn a_manager_who_cannot_receive_things_falls_back_to_the_archive_then_to_a_deact
 
         let body = plan(&requests, &account, &policy());
         let action = &body.actions[0];
-        assert_eq!(action.kind, ActionKind::Deactivate, "{manager}: {action:?}");
+        assert_eq!(action.kind(), ActionKind::Deactivate, "{manager}: {action:?}");
         let reason = action.why();
         assert!(reason.contains(&format!("(manager {why}")), "{manager}: {reason}");
         assert!(reason.contains("no transfer.archive_email): deactivated instead, keeping them"), "{reason}");
 
         let body = plan(&requests, &account, &with_archive);
         let action = &body.actions[0];
-        assert_eq!(action.kind, ActionKind::Delete, "{manager}: {action:?}");
-        let spec = action.delete.as_deref().unwrap();
+        assert_eq!(action.kind(), ActionKind::Delete, "{manager}: {action:?}");
+        let spec = action.change.delete_spec().unwrap();
         assert_eq!(spec.transfer_email.as_deref(), Some("archive@acme.example"), "{manager}");
         let reason = action.why();
         assert!(reason.contains(&format!("manager {why}")), "{manager}: {reason}");
@@ -143,7 +143,7 @@ fn a_manager_who_cannot_receive_things_falls_back_to_the_archive_then_to_a_deact
 
         let body = plan(&requests, &account, &bad_archive);
         let action = &body.actions[0];
-        assert_eq!(action.kind, ActionKind::Deactivate, "{manager}: {action:?}");
+        assert_eq!(action.kind(), ActionKind::Deactivate, "{manager}: {action:?}");
         let reason = action.why();
         assert!(reason.contains(&format!("manager {why}")), "{manager}: {reason}");
         assert!(reason.contains("transfer.archive_email basic@acme.example is not licensed"), "{reason}");
@@ -151,7 +151,7 @@ fn a_manager_who_cannot_receive_things_falls_back_to_the_archive_then_to_a_deact
 
     // A usable manager receives them, under their address in the account.
     let body = plan(&[delete("ana@acme.example", Some("Boss@acme.example"))], &account, &with_archive);
-    let spec = body.actions[0].delete.as_deref().unwrap();
+    let spec = body.actions[0].change.delete_spec().unwrap();
     assert_eq!(spec.transfer_email.as_deref(), Some("boss@acme.example"));
     assert_eq!(body.actions[0].why(), "terminated 2026-11-01 (hr/x.csv line 2)");
 }
@@ -202,7 +202,7 @@ fn recheck_refuses_what_changed_since_planning_and_passes_the_rest() {
     let body = plan(&requests, &account, &policy);
     assert_eq!(body.actions.len(), 9, "{:?}", body.skipped);
     assert!(recheck(&body.actions, &account, &policy).is_empty(), "nothing changed: nothing refused");
-    assert_eq!(body.actions[7].delete.as_deref().unwrap().transfer_email.as_deref(), Some("boss@acme.example"));
+    assert_eq!(body.actions[7].change.delete_spec().unwrap().transfer_email.as_deref(), Some("boss@acme.example"));
 
     // Since then: vip2 protected, adm2 promoted, room2 a Zoom Room, missing gone, norole's
     // role no longer known, and the manager who was to receive basic's things deactivated.

@@ -3,6 +3,7 @@
 use super::*;
 use crate::action::MeetingsRule;
 use crate::roster::parse_roster;
+use crate::snapshot::UserType;
 
 use super::fixtures::{account, user};
 
@@ -48,7 +49,7 @@ fn deactivates_matched_active_users_and_explains_every_other_row() {
 
     let acted: Vec<_> = plan.actions.iter().map(|a| (a.action_id.as_str(), a.user_id.as_str())).collect();
     assert_eq!(acted, [("0001", "u1"), ("0002", "u2")]);
-    assert!(plan.actions.iter().all(|a| a.kind == ActionKind::Deactivate && a.revoke_sso_first));
+    assert!(plan.actions.iter().all(|a| a.kind() == ActionKind::Deactivate && a.revoke_sso_first));
     assert_eq!(plan.actions[0].checks.upcoming_meetings, MeetingsRule::Skip);
 
     let skipped: Vec<_> = plan.skipped.iter().map(|s| (s.line, s.reason.clone())).collect();
@@ -154,14 +155,14 @@ fn matches_by_employee_id_and_builds_a_delete_with_transfers_and_checks() {
     let unknown = Request { employee_id: Some("E-none".into()), line: 10, ..by_id.clone() };
     let plan = plan(&[by_id, unknown], &account, &Policy::default());
     let action = &plan.actions[0];
-    assert_eq!((action.user_id.as_str(), action.kind), ("u1", ActionKind::Delete));
-    let delete = action.delete.as_ref().unwrap();
+    assert_eq!((action.user_id.as_str(), action.kind()), ("u1", ActionKind::Delete));
+    let delete = action.change.delete_spec().unwrap();
     assert_eq!(delete.transfer_email.as_deref(), Some("Boss@acme.example"), "as the account spells it");
     assert!(delete.transfer_meetings && delete.transfer_recordings);
     assert_eq!(action.checks.cloud_recordings, RecordingsRule::Ignore, "recordings are transferred");
     assert_eq!(
         action.before,
-        UserState { status: UserStatus::Active, user_type: 2, role_id: Some("role-Member".into()) }
+        UserState { status: UserStatus::Active, user_type: UserType::Licensed, role_id: Some("role-Member".into()) }
     );
     assert_eq!(plan.skipped[0].reason, SkipReason::UnknownEmployeeId);
 
@@ -172,7 +173,7 @@ fn matches_by_employee_id_and_builds_a_delete_with_transfers_and_checks() {
     lossy.transfer.accept_data_loss = true;
     let plan = super::tests::plan(&[no_manager], &account, &lossy);
     assert_eq!(plan.actions[0].checks.cloud_recordings, RecordingsRule::KeepAsBasic);
-    assert!(!plan.actions[0].delete.as_ref().unwrap().transfer_meetings);
+    assert!(!plan.actions[0].change.delete_spec().unwrap().transfer_meetings);
 }
 
 #[test]
@@ -184,7 +185,7 @@ fn downgrades_only_licensed_users_and_deletes_pending_invitations_by_email() {
         Request { line: 4, ..request("di@acme.example", ActionKind::Delete) },
     ];
     let plan = plan(&requests, &account, &Policy::default());
-    let acted: Vec<_> = plan.actions.iter().map(|a| (a.kind, a.user_id.as_str(), a.revoke_sso_first)).collect();
+    let acted: Vec<_> = plan.actions.iter().map(|a| (a.kind(), a.user_id.as_str(), a.revoke_sso_first)).collect();
     assert_eq!(acted, [(ActionKind::Downgrade, "u1", false), (ActionKind::Delete, "di@acme.example", false)]);
     assert_eq!(plan.skipped[0].reason, SkipReason::AlreadyBasic);
     assert_eq!(plan.counts.estimated_licensed_after, 1);

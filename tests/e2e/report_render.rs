@@ -27,7 +27,7 @@ fn member(id: &str, email: &str, role: &str) -> AccountUser {
         email: email.to_string(),
         first_name: "F".into(),
         last_name: "L".into(),
-        user_type: 2,
+        user_type: offboard_core::UserType::Licensed,
         status: UserStatus::Active,
         role_id: Some(format!("role-{role}")),
         last_login_time: None,
