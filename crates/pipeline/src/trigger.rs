@@ -7,7 +7,6 @@
 use jiff::Timestamp;
 use offboard_core::{ActionKind, PlanSource};
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
 
 use crate::keys;
 use crate::store::ObjectInfo;
@@ -123,10 +122,8 @@ const SWEEP_RUN_FORMAT: &str = "%Y%m%dT%H%M%SZ";
 /// A run id people can sort and read (`20261122T101500Z-3f9a1c2e`) that is the same for
 /// every delivery of the same object version, so redeliveries land in the same run.
 pub fn run_id_for(bucket: &str, key: &str, info: &ObjectInfo) -> String {
-    let stamp = OffsetDateTime::from_unix_timestamp(info.last_modified)
-        .ok()
-        .and_then(|t| t.format(time::macros::format_description!("[year][month][day]T[hour][minute][second]Z")).ok())
-        .unwrap_or_else(|| "00000000T000000Z".to_string());
+    let stamp = Timestamp::from_second(info.last_modified)
+        .map_or_else(|_| "00000000T000000Z".to_string(), |t| t.strftime(SWEEP_RUN_FORMAT).to_string());
     let version = info.version_id.as_deref().unwrap_or("");
     let digest = Sha256::digest(format!("{bucket}\0{key}\0{}\0{version}", info.etag).as_bytes());
     let short: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();

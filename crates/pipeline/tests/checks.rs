@@ -46,9 +46,9 @@ async fn a_user_with_recordings_is_kept_as_basic_instead_of_deleted() {
             .users()
             .find(|u| u.user_type == 2 && u.is_plain_member() && u.meetings.is_empty() && !u.recordings.is_empty())
             .unwrap();
-        (user.key.clone(), user.recordings.iter().map(|r| r.start_time.date()).max().unwrap())
+        (user.key.clone(), user.recordings.iter().map(|r| r.start_time).max().unwrap())
     });
-    let today = jiff::civil::date(latest.year() as i16, latest.month() as i8, latest.day() as i8);
+    let today = jiff::tz::TimeZone::UTC.to_datetime(latest).date();
     let checks = Checks { upcoming_meetings: MeetingsRule::Skip, cloud_recordings: RecordingsRule::KeepAsBasic };
     let (mut findings, mut performed) = (Findings::default(), None);
     let skipped = perform(&zoom, &delete_action(&id, checks), today, &mut findings, &mut performed).await.unwrap();

@@ -32,11 +32,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use jiff::Timestamp;
 use offboard_core::table::{self, InputError};
 use offboard_core::{email, AccountUser, UserStatus, UserType};
 use serde::Deserialize;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 use crate::model::{Role, SimRole, SimRoom, SimUser, Status};
 use crate::population::{self, Population};
@@ -252,10 +251,10 @@ fn roles(named: &BTreeMap<String, String>, users: &[(u64, AccountUser)]) -> Vec<
     roles
 }
 
-fn parse_time(text: Option<&str>) -> Result<Option<OffsetDateTime>, String> {
+fn parse_time(text: Option<&str>) -> Result<Option<Timestamp>, String> {
     match text.filter(|t| !t.is_empty()) {
         None => Ok(None),
-        Some(t) => OffsetDateTime::parse(t, &Rfc3339).map(Some).map_err(|_| format!("{t:?} is not an RFC 3339 time")),
+        Some(t) => t.parse::<Timestamp>().map(Some).map_err(|_| format!("{t:?} is not an RFC 3339 time")),
     }
 }
 

@@ -8,8 +8,10 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
 use serde::Serialize;
-use time::{Date, OffsetDateTime, Time};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -96,7 +98,7 @@ pub enum Admission {
     /// Per-second (or per-minute) limit reached: `X-RateLimit-Type: QPS`.
     PerSecond { limit: u32 },
     /// Daily cap reached until `retry_after` (the next UTC midnight).
-    Daily { limit: u32, retry_after: OffsetDateTime },
+    Daily { limit: u32, retry_after: Timestamp },
 }
 
 /// Requests and refusals per label, and the busiest one-second window seen.
@@ -158,7 +160,7 @@ impl RateLimiter {
     }
 
     /// Decides one request of `label` at `now` (`utc_now` for the daily cap).
-    pub fn admit(&mut self, label: Label, now: Instant, utc_now: OffsetDateTime, taken: f64) -> Admission {
+    pub fn admit(&mut self, label: Label, now: Instant, utc_now: Timestamp, taken: f64) -> Admission {
         let metrics = self.metrics.entry(label).or_default();
         metrics.requests += 1;
         let Some(limit) = self.effective_limit(label, taken) else {
@@ -166,7 +168,7 @@ impl RateLimiter {
             return Admission::Allowed { limit: 0, remaining: u32::MAX };
         };
         let pool = daily_pool(self.rate_plan, label);
-        let today = utc_now.date();
+        let today = TimeZone::UTC.to_datetime(utc_now).date();
         if let Some(cap) = limit.daily {
             let used = match self.daily.get(&pool) {
                 Some(&(day, used)) if day == today => used,
@@ -175,7 +177,9 @@ impl RateLimiter {
             if used >= cap {
                 let metrics = self.metrics.entry(label).or_default();
                 metrics.throttled_daily += 1;
-                let next_midnight = today.next_day().unwrap_or(today).with_time(Time::MIDNIGHT).assume_utc();
+                let tomorrow = today.tomorrow().unwrap_or(today);
+                let next_midnight = TimeZone::UTC.to_timestamp(tomorrow.to_datetime(jiff::civil::Time::midnight()));
+                let next_midnight = next_midnight.unwrap_or(utc_now);
                 return Admission::Daily { limit: cap, retry_after: next_midnight };
             }
         }
@@ -210,8 +214,8 @@ impl RateLimiter {
 mod tests {
     use super::*;
 
-    fn utc() -> OffsetDateTime {
-        time::macros::datetime!(2026-11-22 10:00:00 UTC)
+    fn utc() -> Timestamp {
+        "2026-11-22T10:00:00Z".parse().unwrap()
     }
 
     #[test]
@@ -250,11 +254,8 @@ mod tests {
             assert!(matches!(limiter.admit(Label::Medium, at, utc(), 0.0), Admission::Allowed { .. }), "{i}");
         }
         let refused = limiter.admit(Label::Medium, t0 + Duration::from_secs(5000), utc(), 0.0);
-        assert_eq!(
-            refused,
-            Admission::Daily { limit: 2000, retry_after: time::macros::datetime!(2026-11-23 00:00:00 UTC) }
-        );
-        let tomorrow = utc() + time::Duration::days(1);
+        assert_eq!(refused, Admission::Daily { limit: 2000, retry_after: "2026-11-23T00:00:00Z".parse().unwrap() });
+        let tomorrow = utc() + jiff::SignedDuration::from_hours(24);
         assert!(matches!(
             limiter.admit(Label::Medium, t0 + Duration::from_secs(90_000), tomorrow, 0.0),
             Admission::Allowed { .. }

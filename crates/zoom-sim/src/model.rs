@@ -3,8 +3,9 @@
 //! so that the account's generator (`population`), its loader (`backup`) and the
 //! server's state (`state`) build on them without depending on one another.
 
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -143,7 +144,7 @@ pub struct Recording {
     pub meeting_id: u64,
     pub uuid: String,
     pub topic: String,
-    pub start_time: OffsetDateTime,
+    pub start_time: Timestamp,
     pub duration: u32,
     pub total_size: u64,
 }
@@ -172,8 +173,8 @@ pub struct SimUser {
     pub pmi: u64,
     pub timezone: String,
     pub dept: String,
-    pub user_created_at: OffsetDateTime,
-    pub last_login_time: Option<OffsetDateTime>,
+    pub user_created_at: Timestamp,
+    pub last_login_time: Option<Timestamp>,
     /// The two dates above as Zoom writes them, formatted once: serving a user is the
     /// simulator's hottest path. An empty `created_text` is a creation date the account
     /// did not give (a backup without one): the API then leaves it out.
@@ -197,9 +198,11 @@ impl SimUser {
 }
 
 /// A date as Zoom writes it: `2019-08-28T21:01:17Z`.
-pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
-    at.replace_nanosecond(0)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
+pub(crate) fn rfc3339(at: Timestamp) -> String {
+    Timestamp::from_second(at.as_second()).unwrap_or(at).to_string()
+}
+
+/// The UTC day of an instant: Zoom's dates (recordings' `from`/`to`, the daily caps) are UTC.
+pub(crate) fn utc_date(at: Timestamp) -> jiff::civil::Date {
+    TimeZone::UTC.to_datetime(at).date()
 }

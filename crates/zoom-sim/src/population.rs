@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use time::{Duration, OffsetDateTime};
+use jiff::{SignedDuration, Timestamp};
 
 use crate::model::{rfc3339, Meeting, Recording, Role, SimRole, SimRoom, SimUser, Status};
 use crate::rng::SplitMix64;
@@ -47,8 +47,8 @@ const DEPARTMENTS: &[&str] = &["Sales", "Engineering", "Support", "Finance", "Ma
 const TIMEZONES: &[&str] = &["America/New_York", "Europe/Berlin", "Asia/Tokyo", "America/Los_Angeles", "Europe/London"];
 
 /// The instant the generated account's dates are relative to, fixed so output is stable.
-pub fn epoch() -> OffsetDateTime {
-    time::macros::datetime!(2026-11-01 00:00:00 UTC)
+pub fn epoch() -> Timestamp {
+    Timestamp::constant(1_793_491_200, 0) // 2026-11-01T00:00:00Z
 }
 
 /// Generates `count` users: the owner first, then a few admins, then members, with
@@ -88,11 +88,11 @@ pub fn generate(count: usize, seed: u64, domain: &str) -> Vec<SimUser> {
                 Status::Pending if rng.below(2) == 0 => 2,
                 _ => 1,
             };
-            let created = epoch() - Duration::days(30 + rng.below(1500) as i64);
+            let created = epoch() - SignedDuration::from_hours(24 * (30 + rng.below(1500) as i64));
             // Sign-ins spread over two years.
             let last_login = match status {
                 Status::Pending => None,
-                _ => Some(epoch() - Duration::minutes(rng.below(730 * 24 * 60) as i64)),
+                _ => Some(epoch() - SignedDuration::from_mins(rng.below(730 * 24 * 60) as i64)),
             };
             let key = rng.opaque_id();
             let pmi = 1_000_000_000 + rng.below(8_999_999_999);
@@ -166,7 +166,7 @@ impl Recording {
             meeting_id: 80_000_000_000 + rng.below(9_999_999_999),
             uuid: format!("{}==", &rng.opaque_id()[..22]),
             topic: "Recorded meeting".to_string(),
-            start_time: epoch() - time::Duration::hours(1 + rng.below(24 * 365) as i64),
+            start_time: epoch() - SignedDuration::from_hours(1 + rng.below(24 * 365) as i64),
             duration: 15 + rng.below(90) as u32,
             total_size: 1_000_000 + rng.below(500_000_000),
         }
@@ -209,6 +209,9 @@ mod tests {
         assert!(some(&|u| !u.recordings.is_empty()), "users with recordings");
         assert!(some(&|u| u.role == Role::Custom), "a custom role");
         let oldest = users.iter().filter_map(|u| u.last_login_time).min().unwrap();
-        assert!(epoch() - oldest > Duration::days(600), "sign-ins spread over two years");
+        assert!(
+            epoch().duration_since(oldest) > SignedDuration::from_hours(24 * 600),
+            "sign-ins spread over two years"
+        );
     }
 }

@@ -18,8 +18,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 use crate::limits::{RateLimiter, RatePlan};
 use crate::messages::{text, Language, Msg};
@@ -159,7 +159,7 @@ pub struct SimState {
     granted_scopes: Vec<String>,
     page_cursors: HashMap<String, PageCursor>,
     started: Instant,
-    started_utc: OffsetDateTime,
+    started_utc: Timestamp,
     clock_offset: Duration,
     competitor_until: Option<Instant>,
     rng: SplitMix64,
@@ -217,7 +217,7 @@ impl SimState {
             granted_scopes: Vec::new(),
             page_cursors: HashMap::new(),
             started: Instant::now(),
-            started_utc: OffsetDateTime::now_utc(),
+            started_utc: Timestamp::now(),
             clock_offset: Duration::ZERO,
             competitor_until: None,
             rng: SplitMix64::new(0),
@@ -270,7 +270,7 @@ impl SimState {
         Instant::now() + self.clock_offset
     }
 
-    pub fn utc_now(&self) -> OffsetDateTime {
+    pub fn utc_now(&self) -> Timestamp {
         self.started_utc + self.now().saturating_duration_since(self.started)
     }
 
@@ -279,7 +279,7 @@ impl SimState {
     }
 
     /// When the simulator started: upcoming meetings are scheduled relative to it.
-    pub fn started_utc(&self) -> OffsetDateTime {
+    pub fn started_utc(&self) -> Timestamp {
         self.started_utc
     }
 

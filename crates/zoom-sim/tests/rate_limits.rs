@@ -100,9 +100,9 @@ async fn the_daily_cap_holds_until_utc_midnight_with_an_iso_retry_after() {
     assert_eq!(refused.header("x-ratelimit-type"), Some("Daily-limit"));
     assert_eq!(refused.header("x-ratelimit-remaining"), Some("0"));
     let retry_after = refused.header("retry-after").unwrap();
-    let at = time::OffsetDateTime::parse(retry_after, &time::format_description::well_known::Rfc3339).unwrap();
-    let today = sim.with_state(|s| s.utc_now().date());
-    assert_eq!(at, today.next_day().unwrap().midnight().assume_utc());
+    let at: jiff::Timestamp = retry_after.parse().unwrap();
+    let today = sim.with_state(|s| jiff::tz::TimeZone::UTC.to_datetime(s.utc_now()).date());
+    assert_eq!(at, today.tomorrow().unwrap().to_zoned(jiff::tz::TimeZone::UTC).unwrap().timestamp());
     // Light calls have their own cap and still go through.
     assert_eq!(api.get("/v2/users/email?email=a@b.example").await.status, 200);
 }

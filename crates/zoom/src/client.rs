@@ -16,8 +16,6 @@ use backon::BackoffBuilder;
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 use tokio::sync::Mutex;
 
 use crate::auth::{CachedToken, Credentials, TokenErrorBody, TokenResponse};
@@ -444,9 +442,9 @@ impl ZoomClient {
         let now = Instant::now();
         let wait = retry_after
             .as_deref()
-            .and_then(|text| OffsetDateTime::parse(text, &Rfc3339).ok())
-            .map(|at| (at - OffsetDateTime::now_utc()).max(time::Duration::ZERO))
-            .map_or(Duration::from_secs(3600), |d| Duration::from_secs_f64(d.as_seconds_f64()));
+            .and_then(|text| text.parse::<jiff::Timestamp>().ok())
+            .map(|at| Duration::try_from(jiff::Timestamp::now().duration_until(at)).unwrap_or(Duration::ZERO))
+            .unwrap_or(Duration::from_secs(3600));
         let retry_after = retry_after.unwrap_or_else(|| "in an hour (no Retry-After)".to_string());
         lock(&self.pacer).daily_limit(label, now, now + wait);
         lock(&self.daily_blocks).insert(label, retry_after.clone());

@@ -261,9 +261,7 @@ async fn main() -> anyhow::Result<()> {
         ));
     }
 
-    let when = time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)?
-        .format(&time::format_description::well_known::Rfc3339)?;
+    let when = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second())?;
     let section = format!(
         "<!-- client:start -->\n## The Zoom client at the rate limit (issues 3 and 4)\n\nCommand: `make bench` (`target/release/client-bench`: the release `zoom-sim` as its own process, plan Business+: Light 80/s, Medium 60/s). Measured {when}.\n\nThe listing target (≤ 1.1 × pages ÷ the full Medium limit) is for a client given the whole budget (share 1; the pacer still keeps 5% back for jitter). At Offboard's default share of 0.8, which leaves 20% to the account's other apps, the floor is 1.25 × by construction; that row is shown for the record.\n\n| scenario | rate or time | 429s | window / memory |\n|---|---|---|---|\n{}\n<!-- client:end -->",
         rows.join("\n")

@@ -39,7 +39,7 @@ pub(super) async fn list_meetings(
                 "host_id": user.key,
                 "topic": m.topic,
                 "type": 2,
-                "start_time": rfc3339(started + time::Duration::hours(i64::from(m.starts_in_hours))),
+                "start_time": rfc3339(started + jiff::SignedDuration::from_hours(i64::from(m.starts_in_hours))),
                 "duration": m.duration,
                 "timezone": user.timezone,
                 "created_at": rfc3339(user.user_created_at),

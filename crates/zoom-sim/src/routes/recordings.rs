@@ -3,10 +3,12 @@
 
 use axum::extract::{Path, Query, State};
 use axum::Json;
+use jiff::civil::Date;
+use jiff::SignedDuration;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::model::rfc3339;
+use crate::model::{rfc3339, utc_date};
 use crate::state::{lock, ApiError, Shared};
 
 #[derive(Deserialize)]
@@ -22,14 +24,13 @@ pub(super) async fn list_recordings(
 ) -> Result<Json<Value>, ApiError> {
     let sim = lock(&state);
     let user = sim.find(&user_id)?;
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let parse = |text: &Option<String>, field: &str| -> Result<Option<time::Date>, ApiError> {
+    let parse = |text: &Option<String>, field: &str| -> Result<Option<Date>, ApiError> {
         text.as_deref()
             .filter(|t| !t.is_empty())
-            .map(|t| time::Date::parse(t, format).map_err(|_| ApiError::invalid_field(field)))
+            .map(|t| Date::strptime("%Y-%m-%d", t).map_err(|_| ApiError::invalid_field(field)))
             .transpose()
     };
-    let today = sim.utc_now().date();
+    let today = utc_date(sim.utc_now());
     let to = parse(&query.to, "to")?.unwrap_or(today);
     // Zoom's default window is short; without `from` this returns every recording so the
     // rule "keep users with recordings" can be checked in one call.
@@ -37,7 +38,7 @@ pub(super) async fn list_recordings(
     let meetings: Vec<Value> = user
         .recordings
         .iter()
-        .filter(|r| from.is_none_or(|f| r.start_time.date() >= f) && r.start_time.date() <= to)
+        .filter(|r| from.is_none_or(|f| utc_date(r.start_time) >= f) && utc_date(r.start_time) <= to)
         .map(|r| {
             json!({
                 "uuid": r.uuid,
@@ -55,7 +56,7 @@ pub(super) async fn list_recordings(
                     "id": format!("{}-mp4", r.uuid),
                     "meeting_id": r.uuid,
                     "recording_start": rfc3339(r.start_time),
-                    "recording_end": rfc3339(r.start_time + time::Duration::minutes(i64::from(r.duration))),
+                    "recording_end": rfc3339(r.start_time + SignedDuration::from_mins(i64::from(r.duration))),
                     "file_type": "MP4",
                     "file_size": r.total_size,
                     "status": "completed",
@@ -64,7 +65,7 @@ pub(super) async fn list_recordings(
             })
         })
         .collect();
-    let date = |d: time::Date| d.format(format).unwrap_or_default();
+    let date = |d: Date| d.to_string();
     Ok(Json(json!({
         "from": from.map(date).unwrap_or_default(),
         "to": date(to),

@@ -2,8 +2,6 @@
 //! [`RateLimiter`] against its endpoint's label, less what a competing app is using, and
 //! refused with Zoom's 429 and headers when over.
 
-use time::format_description::well_known::Rfc3339;
-
 use super::{ApiError, SimState};
 use crate::limits::{Admission, Label, RateLimiter, RatePlan};
 use crate::messages::Msg;
@@ -29,7 +27,7 @@ impl SimState {
             allowed @ Admission::Allowed { .. } => Ok(allowed),
             Admission::PerSecond { limit } => Err(self.throttled(Msg::PerSecondLimit, label, "QPS", limit, None)),
             Admission::Daily { limit, retry_after } => {
-                let retry_after = retry_after.format(&Rfc3339).unwrap_or_default();
+                let retry_after = retry_after.to_string();
                 Err(self.throttled(Msg::DailyLimit, label, "Daily-limit", limit, Some(retry_after)))
             }
         }
