@@ -28,14 +28,34 @@ pub enum ActionKind {
     Delete,
     /// `PATCH /users/{id} {"type":1}`: the user stays, the license comes back.
     Downgrade,
-    /// An undo: bring the user back to [`Action::restore`] (`PUT .../status activate`,
-    /// then `PATCH {"type":N}`), after a deactivation or a downgrade.
+    /// An undo: bring the user back to the state in [`Change::Restore`] (`PUT .../status
+    /// activate`, then `PATCH {"type":N}`), after a deactivation or a downgrade.
     Restore,
 }
 
 impl ActionKind {
     pub const ALL: [ActionKind; 4] =
         [ActionKind::Deactivate, ActionKind::Delete, ActionKind::Downgrade, ActionKind::Restore];
+
+    /// Whether an input (a roster, an HR row, the policy's `inbox_action`, `hr_action`,
+    /// `sweep.action`) may ask for it: a restore is an undo's own, back to a state its run
+    /// recorded.
+    pub fn askable(self) -> bool {
+        match self {
+            ActionKind::Deactivate | ActionKind::Delete | ActionKind::Downgrade => true,
+            ActionKind::Restore => false,
+        }
+    }
+
+    /// The kinds an input may ask for, for people: `deactivate, delete or downgrade`.
+    pub fn askable_names() -> String {
+        let names: Vec<&str> = ActionKind::ALL.into_iter().filter(|k| k.askable()).map(ActionKind::as_str).collect();
+        match names.split_last() {
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -430,5 +450,12 @@ mod tests {
         }
         let err = "Delete".parse::<ActionKind>().unwrap_err();
         assert_eq!(err.to_string(), "\"Delete\" is not an action: expected deactivate, delete, downgrade or restore");
+    }
+
+    #[test]
+    fn an_input_may_ask_for_every_kind_but_a_restore() {
+        let askable: Vec<ActionKind> = ActionKind::ALL.into_iter().filter(|k| k.askable()).collect();
+        assert_eq!(askable, [ActionKind::Deactivate, ActionKind::Delete, ActionKind::Downgrade]);
+        assert_eq!(ActionKind::askable_names(), "deactivate, delete or downgrade");
     }
 }

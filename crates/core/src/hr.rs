@@ -173,7 +173,8 @@ fn parse_action(value: &str) -> Result<ActionKind, String> {
         "deactivate" | "suspend" | "disable" => Ok(ActionKind::Deactivate),
         "delete" | "remove" => Ok(ActionKind::Delete),
         "downgrade" | "basic" => Ok(ActionKind::Downgrade),
-        _ => Err(value.to_string()),
+        // Any other kind an input may ask for, by its own name.
+        other => other.parse::<ActionKind>().ok().filter(|kind| kind.askable()).ok_or_else(|| value.to_string()),
     }
 }
 
@@ -242,6 +243,15 @@ mod tests {
         assert!(parse_date("31/31/2026", &berlin, us).unwrap_err().contains("31/31/2026"));
         assert!(parse_date("next friday", &berlin, us).is_err());
         assert!(parse_date("2026-02-30", &berlin, us).unwrap_err().contains("invalid date"));
+    }
+
+    #[test]
+    fn an_hr_row_may_name_what_an_input_may_ask_for_and_never_a_restore() {
+        assert_eq!(parse_action("Suspend"), Ok(ActionKind::Deactivate));
+        assert_eq!(parse_action("basic"), Ok(ActionKind::Downgrade));
+        assert_eq!(parse_action("delete"), Ok(ActionKind::Delete));
+        assert_eq!(parse_action("restore"), Err("restore".to_string()));
+        assert_eq!(parse_action("archive"), Err("archive".to_string()));
     }
 
     #[test]

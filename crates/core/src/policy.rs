@@ -217,10 +217,10 @@ pub fn parse_policy_over(base: &Policy, file: &str, bytes: &[u8]) -> Result<Poli
     // A restore is an undo's, back to a state the run recorded; a file cannot ask for one.
     let asked =
         [("inbox_action", policy.inbox_action), ("hr_action", policy.hr_action), ("sweep.action", policy.sweep.action)];
-    if let Some((field, _)) = asked.iter().find(|(_, kind)| *kind == ActionKind::Restore) {
+    if let Some((field, kind)) = asked.iter().find(|(_, kind)| !kind.askable()) {
         return Err(PolicyError {
             file: file.to_string(),
-            detail: format!("{field}: restore is what an undo does; expected deactivate, delete or downgrade"),
+            detail: format!("{field}: {kind} is what an undo does; expected {}", ActionKind::askable_names()),
         });
     }
     Ok(policy)

@@ -143,7 +143,7 @@ impl std::fmt::Display for SkipReason {
             SkipReason::InvalidDate { detail } => write!(f, "termination date: {detail}"),
             SkipReason::InvalidManager { detail } => write!(f, "manager email: {detail}"),
             SkipReason::InvalidAction { value } => {
-                write!(f, "unknown action {value:?}; expected deactivate, delete or downgrade")
+                write!(f, "unknown action {value:?}; expected {}", ActionKind::askable_names())
             }
             SkipReason::NotInAccount => f.write_str("no user with this email in the account"),
             SkipReason::UnknownEmployeeId => f.write_str("no user with this employee id in the account"),

@@ -30,9 +30,6 @@ use offboard_zoom::ZoomCall;
 use crate::executor::calls_of;
 use crate::planner::PLANNER_CALLS;
 
-/// The kinds an HR row may name in its own action column, whatever `hr_action` says.
-const HR_ROW_KINDS: [ActionKind; 3] = [ActionKind::Deactivate, ActionKind::Delete, ActionKind::Downgrade];
-
 /// Every call a run under `policy` may make, in [`ZoomCall::ALL`] order, each once: the
 /// planner's reads, and every call the executor may make for the actions the policy
 /// plans (rosters get `inbox_action`; HR rows `hr_action`, with a manager to transfer to
@@ -53,7 +50,8 @@ pub fn calls_for_policy(policy: &Policy) -> Vec<ZoomCall> {
 pub fn calls_for_hr_row_actions(policy: &Policy) -> Vec<ZoomCall> {
     let needed: BTreeSet<ZoomCall> = calls_for_policy(policy).into_iter().collect();
     let mut extra = BTreeSet::new();
-    for kind in HR_ROW_KINDS {
+    // An HR row may name any askable kind in its own action column, whatever `hr_action` says.
+    for kind in ActionKind::ALL.into_iter().filter(|kind| kind.askable()) {
         for manager in [true, false] {
             for action in plan_one(policy, hr_request(policy, Some(kind), manager)) {
                 extra.extend(calls_of(&action).into_iter().filter(|call| !needed.contains(call)));
