@@ -28,12 +28,27 @@ STEPS = [
     ("zoom-sim ceiling, limits off", ["bash", "scripts/bench-sim.sh"], None),
     ("Zoom client: executor pacing (1 and 4 instances), backup listing of 100,000",
      ["target/release/client-bench"], None),
-    ("executor Lambda, 1 instance on the local stack, batches of 10 (as deployed)",
+    ("executor Lambda, 1 instance on the local stack, batches of 10; S3 requests per action at 1,000",
      ["target/release/executor-bench", "--batch-size", "10", "--json", "bench/raw/executor-10.json"],
      "bench/raw/executor-10.json"),
-    ("executor Lambda, 1 instance on the local stack, batches of 50",
-     ["target/release/executor-bench", "--batch-size", "50", "--json", "bench/raw/executor-50.json"],
-     "bench/raw/executor-50.json"),
+    # The stack's defaults: 5 instances (reserved concurrency and the mapping's maximum
+    # concurrency), batches of 10, 10 in flight per batch, half the budget; 25 ms per AWS
+    # request, 50 ms per Zoom request.
+    ("executor as deployed: 5 instances, batches of 10, 25 ms AWS, 50 ms Zoom, 5,000 actions",
+     ["target/release/executor-bench", "--actions", "5000", "--instances", "5", "--batch-size", "10",
+      "--budget-share", "0.5", "--aws-latency-ms", "25", "--zoom-latency-ms", "50",
+      "--label", "executor as deployed, 5 instances, 25 ms AWS, 50 ms Zoom", "--json", "bench/raw/executor-deployed.json"],
+     "bench/raw/executor-deployed.json"),
+    ("S3 requests per action at 20,000 actions (the 1,000 run's figure beside it)",
+     ["target/release/executor-bench", "--actions", "20000", "--instances", "5", "--batch-size", "10",
+      "--zoom-latency-ms", "0", "--min-ratio", "0", "--label", "executor, 20,000 actions",
+      "--json", "bench/raw/executor-20000.json"],
+     "bench/raw/executor-20000.json"),
+    ("S3 requests per action, 1,000 against 20,000 actions",
+     [sys.executable, "-c", "import json,sys; a=json.load(open('bench/raw/executor-10.json'))['s3_per_action']; "
+      "b=json.load(open('bench/raw/executor-20000.json'))['s3_per_action']; d=abs(a-b)/max(a,b); "
+      "print(('PASS' if d<=0.10 else 'MISS')+f' S3 requests per action within 10% at 1,000 and 20,000: {a:.3f} and {b:.3f}, {d*100:.1f}% apart')"],
+     None),
     ("diff, 1,000,000 x 1,000,000, against Python", ["target/release/diff-bench", "--json", "bench/raw/diff.json"],
      "bench/raw/diff.json"),
     ("planner end to end, 100,000-user account", ["target/release/planner-bench", "--json", "bench/raw/planner.json"],

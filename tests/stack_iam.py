@@ -176,6 +176,7 @@ def main():
     principals = {
         "planner": role_by_description("Offboard planner:"),
         "executor": role_by_description("Offboard executor:"),
+        "watcher": role_by_description("Offboard watcher:"),
         "operator": role_by_description("Offboard operators"),
         "hr": role_by_description("The HR system"),
     }

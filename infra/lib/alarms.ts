@@ -1,6 +1,7 @@
 /**
  * Alarms: what tells people something went wrong. Owns the CloudWatch alarms on the action
- * dead-letter queue, the planner failure queue, and the functions' errors and throttles;
+ * dead-letter queue, the planner failure queue, the functions' errors and throttles, and
+ * the runs the watcher finds stalled;
  * each publishes to the notification topic (notifications.ts) when it fires.
  *
  * Its resources are added to the stack itself, not to a construct of its own, so their
@@ -20,6 +21,7 @@ export interface AlarmsProps {
   readonly plannerFailureQueue: sqs.IQueue;
   readonly planner: lambda.IFunction;
   readonly executor: lambda.IFunction;
+  readonly watcher: lambda.IFunction;
 }
 
 export class Alarms {
@@ -51,5 +53,24 @@ export class Alarms {
       props.executor.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }));
     alarm('PlannerErrorsAlarm', 'Offboard: the planner failed an invocation',
       props.planner.metricErrors({ period: fiveMinutes, statistic: 'Sum' }));
+    alarm('WatcherErrorsAlarm', 'Offboard: the watcher failed an invocation, or could not look at a run (completions and stalls wait for its next look)',
+      new cloudwatch.MathExpression({
+        expression: 'errors + FILL(watchErrors, 0)',
+        usingMetrics: {
+          errors: props.watcher.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+          watchErrors: watcherMetric('WatchErrors', fiveMinutes),
+        },
+        period: fiveMinutes,
+        label: 'watcher errors',
+      }));
+    // The watcher's RunsStalled counts every stalled run at each look, announced now or
+    // before, so the alarm stays on while a run is stalled, even if its publish failed.
+    alarm('RunStalledAlarm', 'Offboard: a run has results missing and got none for the stall time (see the run-stalled notification; resend or investigate its actions)',
+      watcherMetric('RunsStalled', fiveMinutes));
   }
+}
+
+/** A metric of the watcher's Embedded Metric Format line (namespace Offboard, dimension Function=watcher). */
+function watcherMetric(name: string, period: Duration): cloudwatch.Metric {
+  return new cloudwatch.Metric({ namespace: 'Offboard', metricName: name, dimensionsMap: { Function: 'watcher' }, period, statistic: 'Sum' });
 }

@@ -84,6 +84,12 @@ export interface OffboardConfig {
   readonly executorMemoryMb: number;
   readonly executorTimeoutSeconds: number;
 
+  /**
+   * A run whose actions were sent is stalled when no result has arrived for this many
+   * minutes while results are still missing: the watcher announces it (1..1440).
+   */
+  readonly stallAfterMinutes: number;
+
   /** Folder holding `<bin>/bootstrap.zip` from `cargo lambda build --release --arm64 --output-format zip`. */
   readonly lambdaDir: string;
   /** Use a placeholder bootstrap when a zip is missing (synth and tests without a Rust build; never deploy it). */
@@ -125,6 +131,7 @@ export const DEFAULTS: OffboardConfig = {
   plannerConcurrency: 2,
   executorMemoryMb: 256,
   executorTimeoutSeconds: 60,
+  stallAfterMinutes: 15,
   lambdaDir: DEFAULT_LAMBDA_DIR,
   placeholderCode: false,
 };
@@ -259,6 +266,7 @@ export function validateConfig(raw: Record<string, unknown>): OffboardConfig {
     plannerConcurrency: integer('plannerConcurrency', v.plannerConcurrency, 1, 1000),
     executorMemoryMb: integer('executorMemoryMb', v.executorMemoryMb, 128, 10240),
     executorTimeoutSeconds,
+    stallAfterMinutes: integer('stallAfterMinutes', v.stallAfterMinutes, 1, 1440),
     lambdaDir: path.resolve(str('lambdaDir', v.lambdaDir)),
     placeholderCode: bool('placeholderCode', v.placeholderCode),
     zoomApiUrl: optional('zoomApiUrl', v.zoomApiUrl),

@@ -1,9 +1,10 @@
 /**
- * Functions: the planner and the executor, and everything that is theirs alone: each one's
- * log group, role and least-privilege grants (the bucket prefixes it reads and writes, the
- * keys, the queues, the topic, the Zoom credential parameters), its environment, and what
- * invokes it: the data bucket's notifications for the planner (one per TRIGGER_PREFIXES
- * entry), the action queue's event source mapping for the executor.
+ * Functions: the planner, the executor and the watcher, and everything that is theirs
+ * alone: each one's log group, role and least-privilege grants (the bucket prefixes it
+ * reads and writes, the keys, the queues, the topic, the Zoom credential parameters), its
+ * environment, and what invokes it: the data bucket's notifications for the planner (one
+ * per TRIGGER_PREFIXES entry), the action queue's event source mapping for the executor
+ * (the watcher's schedule is in schedule.ts).
  *
  * Its resources are added to the stack itself, not to a construct of its own, so their
  * logical IDs stay those of the deployed stack (see offboard-stack.ts).
@@ -20,7 +21,7 @@ import { acknowledge, ignoreCfnLint, skipCheckov, wildcardResourceFinding } from
 import { codeSource, functionCode } from './code';
 import { OffboardConfig } from './config';
 import { Queues } from './queues';
-import { EXECUTOR_WRITES, FILE_INPUT_PREFIXES, POLICY_KEY, Storage, TRIGGER_PREFIXES } from './storage';
+import { EXECUTOR_WRITES, FILE_INPUT_PREFIXES, POLICY_KEY, Storage, TRIGGER_PREFIXES, WATCH_PREFIX, WATCHER_WRITES } from './storage';
 
 export interface FunctionsProps {
   readonly config: OffboardConfig;
@@ -30,7 +31,7 @@ export interface FunctionsProps {
   readonly topic: sns.ITopic;
 }
 
-/** One of the two functions, with the log group and the role that are its own. */
+/** One of the three functions, with the log group and the role that are its own. */
 export interface OffboardFunction {
   readonly fn: lambda.Function;
   readonly role: iam.Role;
@@ -42,18 +43,23 @@ export class Functions {
   public readonly planner: OffboardFunction;
   /** One SQS batch of actions in; paced Zoom calls and one recorded result per action out. */
   public readonly executor: OffboardFunction;
+  /**
+   * Once a minute: every run whose actions were sent (watch/): a complete one gets its
+   * summary, report and one notification, a stalled one is announced. Never calls Zoom.
+   */
+  public readonly watcher: OffboardFunction;
 
   constructor(scope: Stack, props: FunctionsProps) {
     const { config: c, storage, queues, topic } = props;
     const objects = (prefix: string) => storage.objectsUnder(prefix);
 
     const parameterArns = [c.zoomAccountIdParam, c.zoomClientIdParam, c.zoomClientSecretParam].map(parameterArn);
+    // What the planner and the executor, the two functions that call Zoom, share.
     const commonEnvironment: Record<string, string> = {
       ZOOM_ACCOUNT_ID_PARAM: c.zoomAccountIdParam,
       ZOOM_CLIENT_ID_PARAM: c.zoomClientIdParam,
       ZOOM_CLIENT_SECRET_PARAM: c.zoomClientSecretParam,
       OFFBOARD_BUCKET: storage.bucketName,
-      OFFBOARD_TOPIC_ARN: topic.topicArn,
       ZOOM_PLAN: c.zoomPlan,
       OFFBOARD_BUDGET_SHARE: String(c.budgetShare),
       OFFBOARD_EXECUTOR_CONCURRENCY: String(c.executorConcurrency),
@@ -63,9 +69,19 @@ export class Functions {
     };
 
     const makeFunction = (
-      name: 'planner' | 'executor',
+      name: 'planner' | 'executor' | 'watcher',
       description: string,
-      settings: { memoryMb: number; timeoutSeconds: number; reserved: number; environment: Record<string, string>; deadLetterQueue?: sqs.IQueue },
+      settings: {
+        memoryMb: number;
+        timeoutSeconds: number;
+        reserved: number;
+        environment: Record<string, string>;
+        deadLetterQueue?: sqs.IQueue;
+        /** Reads the Zoom credential parameters (the functions that call Zoom). */
+        callsZoom: boolean;
+        /** Publishes to the topic (the planner: runs that end at planning; the watcher: completions and stalls). */
+        publishes: boolean;
+      },
     ): OffboardFunction => {
       const logGroup = new logs.LogGroup(scope, `${capitalize(name)}Logs`, {
         retention: c.logRetentionDays as logs.RetentionDays,
@@ -102,21 +118,23 @@ export class Functions {
         }),
       );
       // Secrets: the three named SecureString parameters, nothing else in Parameter Store.
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'ReadZoomCredentialParameters',
-          actions: ['ssm:GetParameter', 'ssm:GetParameters'],
-          resources: parameterArns,
-        }),
-      );
-      const decrypt = ssmDecryptStatement(c.ssmKmsKeyArn, parameterArns);
-      role.addToPrincipalPolicy(decrypt);
-      if (!c.ssmKmsKeyArn) {
-        acknowledge(
-          role,
-          wildcardResourceFinding(scope, decrypt.resources[0]),
-          'The parameters use the AWS-managed key aws/ssm, whose key id cannot be known at synth time without an account lookup. The statement is limited to kms:Decrypt, to keys of this account and region, to calls made through Parameter Store (kms:ViaService) and to the three named parameters (kms:EncryptionContext:PARAMETER_ARN). Set ssmKmsKeyArn to name one key instead.',
+      if (settings.callsZoom) {
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: 'ReadZoomCredentialParameters',
+            actions: ['ssm:GetParameter', 'ssm:GetParameters'],
+            resources: parameterArns,
+          }),
         );
+        const decrypt = ssmDecryptStatement(c.ssmKmsKeyArn, parameterArns);
+        role.addToPrincipalPolicy(decrypt);
+        if (!c.ssmKmsKeyArn) {
+          acknowledge(
+            role,
+            wildcardResourceFinding(scope, decrypt.resources[0]),
+            'The parameters use the AWS-managed key aws/ssm, whose key id cannot be known at synth time without an account lookup. The statement is limited to kms:Decrypt, to keys of this account and region, to calls made through Parameter Store (kms:ViaService) and to the three named parameters (kms:EncryptionContext:PARAMETER_ARN). Set ssmKmsKeyArn to name one key instead.',
+          );
+        }
       }
       // The stack's key: S3 objects, SQS messages (sent, received, dead-lettered), publishing to
       // the topic, and the environment.
@@ -127,12 +145,14 @@ export class Functions {
           resources: [storage.key.keyArn],
         }),
       );
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ sid: 'PublishRunNotifications', actions: ['sns:Publish'], resources: [topic.topicArn] }),
-      );
+      if (settings.publishes) {
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({ sid: 'PublishRunNotifications', actions: ['sns:Publish'], resources: [topic.topicArn] }),
+        );
+      }
       // HeadObject on a missing key answers 404 (the ledger's "not written yet") only to a
-      // caller allowed s3:ListBucket; a 403 would be read as a failure. The executor also lists
-      // runs/<run>/results/ to tell when a run is complete. No s3:prefix condition: the 404
+      // caller allowed s3:ListBucket; a 403 would be read as a failure. The watcher also lists
+      // watch/ and a run's results/ and digests/. No s3:prefix condition: the 404
       // depends on S3 finding s3:ListBucket allowed for a HeadObject request, which has no
       // s3:prefix to match, and a wrong guess would only show as 403s in AWS, not offline.
       role.addToPrincipalPolicy(
@@ -154,8 +174,11 @@ export class Functions {
       timeoutSeconds: c.plannerTimeoutSeconds,
       reserved: c.plannerConcurrency,
       deadLetterQueue: queues.plannerFailureQueue,
+      callsZoom: true,
+      publishes: true,
       environment: {
         ...commonEnvironment,
+        OFFBOARD_TOPIC_ARN: topic.topicArn,
         OFFBOARD_QUEUE_URL: queues.actionsQueue.queueUrl,
         OFFBOARD_MAX_DESTRUCTIVE_ACTIONS: String(c.maxDestructiveActions),
         OFFBOARD_MAX_DESTRUCTIVE_SHARE: String(c.maxDestructiveShare),
@@ -169,6 +192,8 @@ export class Functions {
       timeoutSeconds: c.executorTimeoutSeconds,
       // At least N, so the event source's maximum concurrency N is never throttled by the function.
       reserved: c.executorConcurrency,
+      callsZoom: true,
+      publishes: false,
       environment: {
         ...commonEnvironment,
         // Extends the visibility of the messages of a batch that waits on the rate limiter
@@ -183,6 +208,22 @@ export class Functions {
         OFFBOARD_CLAIM_TTL_SECONDS: String(c.executorTimeoutSeconds),
       },
     });
+    const watcher = makeFunction('watcher', 'Offboard watcher: once a minute, completes finished runs and announces stalled ones', {
+      memoryMb: WATCHER_MEMORY_MB,
+      timeoutSeconds: WATCHER_TIMEOUT_SECONDS,
+      // One look at a time: two at once would only race for the same write-once records.
+      reserved: 1,
+      callsZoom: false,
+      publishes: true,
+      environment: {
+        OFFBOARD_BUCKET: storage.bucketName,
+        OFFBOARD_TOPIC_ARN: topic.topicArn,
+        OFFBOARD_STALL_AFTER_SECONDS: String(c.stallAfterMinutes * 60),
+        // A notification claim left by a crashed look expires after the watcher's timeout.
+        OFFBOARD_CLAIM_TTL_SECONDS: String(WATCHER_TIMEOUT_SECONDS),
+      },
+    });
+    skipCheckov(watcher.fn, 'CKV_AWS_116', 'The watcher is invoked by its schedule once a minute and keeps no state of its own: a failed look is the next minute\'s look, and its errors alarm says it; a DLQ would hold nothing to replay.');
     skipCheckov(executor.fn, 'CKV_AWS_116', 'The executor is invoked synchronously by its SQS event source mapping, where a function DLQ never applies; it moves a failed action message to the action queue\'s dead-letter queue itself (with its reason), and SQS redrive (maxReceiveCount) is the backstop.');
 
     // Planner: reads what starts a run, the policy, and what it re-reads (held plans, results
@@ -221,15 +262,24 @@ export class Functions {
       );
     }
 
-    // Executor: reads a run's plan, claims and results; writes only claims, results and the
-    // run's summary, report and notification record: never a plan, an approval, the policy
-    // or a backup.
+    // Planner: lists the run it sent in watch/, for the watcher.
+    planner.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ListSentRuns', actions: ['s3:PutObject'], resources: [objects(WATCH_PREFIX)] }),
+    );
+    acknowledge(
+      planner.role,
+      wildcardResourceFinding(scope, objects(WATCH_PREFIX)),
+      `Object keys under ${WATCH_PREFIX} are run ids, created at run time; a key prefix can only be written as "${WATCH_PREFIX}*".`,
+    );
+
+    // Executor: reads a run's plan, claims and results; writes only claims, results and
+    // digests: never a plan, an approval, the policy, a backup or a summary.
     const executorWrites = EXECUTOR_WRITES.map((k) => storage.objectArn(k));
     executor.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'ReadRuns', actions: ['s3:GetObject'], resources: [objects('runs/')] }),
     );
     executor.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'WriteClaimsResultsAndSummaries', actions: ['s3:PutObject'], resources: executorWrites }),
+      new iam.PolicyStatement({ sid: 'WriteClaimsResultsAndDigests', actions: ['s3:PutObject'], resources: executorWrites }),
     );
     executor.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'CheckPlanSignatures', actions: ['kms:VerifyMac'], resources: [storage.planSigningKey.keyArn] }),
@@ -247,6 +297,27 @@ export class Functions {
         executor.role,
         wildcardResourceFinding(scope, resource),
         'Object keys under runs/ are created at run time (run ids, action ids); they can only be written with "*" for the run and the action. runs/ is the only prefix the executor uses.',
+      );
+    }
+
+    // Watcher: reads runs/ and its list watch/; writes only a run's summary, report and
+    // notification and stall records; deletes a finished run's watch/ entry. No Zoom, no
+    // queue, no signing key.
+    const watcherWrites = WATCHER_WRITES.map((k) => storage.objectArn(k));
+    watcher.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ReadRunsAndWatchList', actions: ['s3:GetObject'], resources: [objects('runs/'), objects(WATCH_PREFIX)] }),
+    );
+    watcher.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'WriteSummariesAndRecords', actions: ['s3:PutObject'], resources: watcherWrites }),
+    );
+    watcher.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'UnlistFinishedRuns', actions: ['s3:DeleteObject'], resources: [objects(WATCH_PREFIX)] }),
+    );
+    for (const resource of [objects('runs/'), objects(WATCH_PREFIX), ...watcherWrites]) {
+      acknowledge(
+        watcher.role,
+        wildcardResourceFinding(scope, resource),
+        'Object keys under runs/ and watch/ are created at run time (run ids, counts); they can only be written with "*" for the run. runs/ and watch/ are the only prefixes the watcher uses.',
       );
     }
 
@@ -281,8 +352,13 @@ export class Functions {
 
     this.planner = planner;
     this.executor = executor;
+    this.watcher = watcher;
   }
 }
+
+/** The watcher looks at every sent run in one invocation; a minute is its schedule's period. */
+const WATCHER_TIMEOUT_SECONDS = 60;
+const WATCHER_MEMORY_MB = 256;
 
 /** The ARN of a Parameter Store parameter of this account and region, by name (with or without its leading "/"). */
 function parameterArn(name: string): string {

@@ -6,9 +6,9 @@
  *                     the bucket's key layout, the bucket and key policies
  *   queues.ts         the action queue, its dead-letter queue, the planner failure queue
  *   notifications.ts  the topic of run summaries and alarms
- *   functions.ts      the planner and the executor: logs, roles, grants, triggers
+ *   functions.ts      the planner, the executor and the watcher: logs, roles, grants, triggers
  *   access.ts         people's access: operator and HR-drop policies and roles
- *   schedule.ts       the daily sweep and its scheduler role
+ *   schedule.ts       the daily sweep and the watcher's minute, and their scheduler roles
  *   alarms.ts         the alarms, publishing to the topic
  *
  * The concerns are plain classes, not constructs: each adds its resources to this stack
@@ -25,7 +25,7 @@ import { OffboardConfig } from './config';
 import { Functions } from './functions';
 import { Notifications } from './notifications';
 import { Queues } from './queues';
-import { SweepSchedule } from './schedule';
+import { SweepSchedule, WatchSchedule } from './schedule';
 import { Storage } from './storage';
 
 export interface OffboardStackProps extends StackProps {
@@ -40,6 +40,7 @@ export class OffboardStack extends Stack {
   public readonly functions: Functions;
   public readonly access: PeopleAccess;
   public readonly sweep: SweepSchedule;
+  public readonly watch: WatchSchedule;
   public readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props: OffboardStackProps) {
@@ -52,12 +53,13 @@ export class OffboardStack extends Stack {
     const notifications = new Notifications(this, { config: c, key: storage.key });
     const topic = notifications.topic;
     const functions = new Functions(this, { config: c, storage, queues, topic });
-    const { planner, executor } = functions;
+    const { planner, executor, watcher } = functions;
     const access = new PeopleAccess(this, { storage });
     // Once the writers exist: the bucket and the plan-signing key admit only them.
     storage.restrictWritesTo({
       plannerRole: planner.role,
       executorRole: executor.role,
+      watcherRole: watcher.role,
       approverArns: [access.operatorRole.roleArn, ...c.approverPrincipalArns],
     });
     const sweep = new SweepSchedule(this, {
@@ -66,12 +68,14 @@ export class OffboardStack extends Stack {
       plannerFailureQueue: queues.plannerFailureQueue,
       key: storage.key,
     });
+    const watch = new WatchSchedule(this, { watcher: watcher.fn });
     const alarms = new Alarms(this, {
       topic,
       actionsDeadLetterQueue: queues.actionsDeadLetterQueue,
       plannerFailureQueue: queues.plannerFailureQueue,
       planner: planner.fn,
       executor: executor.fn,
+      watcher: watcher.fn,
     });
     this.storage = storage;
     this.queues = queues;
@@ -79,6 +83,7 @@ export class OffboardStack extends Stack {
     this.functions = functions;
     this.access = access;
     this.sweep = sweep;
+    this.watch = watch;
     this.alarms = alarms;
 
     // What operators, the docs and the local stack read from a deployment.
@@ -93,5 +98,6 @@ export class OffboardStack extends Stack {
     new CfnOutput(this, 'PlanSigningKeyArn', { value: storage.planSigningKey.keyArn });
     new CfnOutput(this, 'PlannerFunctionName', { value: planner.fn.functionName });
     new CfnOutput(this, 'ExecutorFunctionName', { value: executor.fn.functionName });
+    new CfnOutput(this, 'WatcherFunctionName', { value: watcher.fn.functionName });
   }
 }

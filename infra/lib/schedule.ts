@@ -1,7 +1,9 @@
 /**
- * Schedule: the daily inactive-user sweep. Owns the EventBridge Scheduler schedule that
- * invokes the planner with a sweep event, and the role the scheduler assumes to do it
- * (invoke the planner, dead-letter an undelivered sweep to the planner failure queue).
+ * Schedules: the daily inactive-user sweep, and the watcher's look once a minute. Owns the
+ * EventBridge Scheduler schedules that invoke the planner with a sweep event and the
+ * watcher with a watch event, and the roles the scheduler assumes to do it (invoke the
+ * planner and dead-letter an undelivered sweep to the planner failure queue; invoke the
+ * watcher).
  *
  * Its resources are added to the stack itself, not to a construct of its own, so their
  * logical IDs stay those of the deployed stack (see offboard-stack.ts).
@@ -64,6 +66,49 @@ export class SweepSchedule {
         }),
         retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
         deadLetterConfig: { arn: plannerFailureQueue.queueArn },
+      },
+    });
+  }
+}
+
+export interface WatchScheduleProps {
+  /** What the schedule invokes (Functions.watcher.fn). */
+  readonly watcher: lambda.IFunction;
+}
+
+/**
+ * The watcher's look at the sent runs, once a minute: completion is announced within a
+ * minute of a run's last result, a stall within a minute of its stall time. An undelivered
+ * look is not retried or dead-lettered: the next minute's look does the same work.
+ */
+export class WatchSchedule {
+  public readonly schedulerRole: iam.Role;
+  public readonly schedule: scheduler.CfnSchedule;
+
+  constructor(scope: Stack, props: WatchScheduleProps) {
+    this.schedulerRole = new iam.Role(scope, 'WatchSchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+      description: 'Offboard: lets EventBridge Scheduler start the watcher once a minute (invoke the watcher only)',
+    });
+    this.schedulerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'InvokeWatcher', actions: ['lambda:InvokeFunction'], resources: [props.watcher.functionArn] }),
+    );
+    this.schedule = new scheduler.CfnSchedule(scope, 'WatchSchedule', {
+      description: 'Offboard watcher: completes finished runs and announces stalled ones',
+      scheduleExpression: 'rate(1 minute)',
+      state: 'ENABLED',
+      flexibleTimeWindow: { mode: 'OFF' },
+      target: {
+        arn: props.watcher.functionArn,
+        roleArn: this.schedulerRole.roleArn,
+        input: JSON.stringify({
+          source: 'offboard.scheduler',
+          'detail-type': 'Offboard Watch',
+          time: '<aws.scheduler.scheduled-time>',
+        }),
+        retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 },
       },
     });
   }

@@ -1,9 +1,10 @@
 /**
  * Storage: where Offboard keeps what it holds, and who may write it. Owns the stack's
  * encryption key, the plan-signing key, the data bucket (rosters, HR files, backups,
- * plans, results: versioned and retained) with its access-log bucket, the bucket's key
- * layout (the prefixes below), and the bucket and key policies that admit only
- * Offboard's own writers (`restrictWritesTo`, once those writers exist).
+ * plans, results, the watcher's list of runs: versioned and retained) with its access-log
+ * bucket, the bucket's key layout (the prefixes and key patterns below, and who writes
+ * which), and the bucket and key policies that admit only Offboard's own writers
+ * (`restrictWritesTo`, once those writers exist).
  *
  * Its resources are added to the stack itself, not to a construct of its own, so their
  * logical IDs stay those of the deployed stack (see offboard-stack.ts).
@@ -28,17 +29,33 @@ export const FILE_INPUT_PREFIXES = ['inbox/', 'hr/'] as const;
 export const POLICY_KEY = 'config/policy.json';
 
 /**
- * What the executor writes: a run's claims and results, and at its end its summary and report,
- * the claims on publishing its notification and the record that it was published.
+ * What the executor writes: a run's claims and results, and per batch a digest (the results
+ * that batch recorded, read together by the watcher).
  */
 export const EXECUTOR_WRITES = [
   'runs/*/claims/*',
   'runs/*/results/*',
+  'runs/*/digests/*',
+] as const;
+
+/**
+ * What the watcher writes: at a run's end its summary and report, the claims on publishing
+ * its notification and the record that it was published; and the record of each stall it
+ * announced (one per count of results).
+ */
+export const WATCHER_WRITES = [
   'runs/*/summary.json',
   'runs/*/report.csv',
   'runs/*/notify-claims/*',
   'runs/*/notified.json',
+  'runs/*/stalled/*',
 ] as const;
+
+/**
+ * The watcher's list of runs to watch: `watch/<run>.json`, written by the planner before it
+ * sends a run's actions, deleted by the watcher once the run is finished.
+ */
+export const WATCH_PREFIX = 'watch/';
 
 /** What operators upload: rosters, approvals of held runs, undo requests. */
 export const OPERATOR_WRITES = ['inbox/', 'approvals/', 'undo/'] as const;
@@ -49,10 +66,12 @@ export interface StorageProps {
 
 /** The principals the bucket and the plan-signing key admit as writers and signers. */
 export interface DataWriters {
-  /** Writes backups, runs and schedule/, and is the only one to sign plans. */
+  /** Writes backups, runs, schedule/ and watch/, and is the only one to sign plans. */
   readonly plannerRole: iam.IRole;
-  /** Writes under runs/ (claims, results, summaries), with the planner. */
+  /** Writes under runs/ (claims, results, digests), with the planner and the watcher. */
   readonly executorRole: iam.IRole;
+  /** Writes under runs/ (summaries, reports, notification and stall records) and deletes under watch/. */
+  readonly watcherRole: iam.IRole;
   /** ARNs of the only principals that may write approvals/. */
   readonly approverArns: string[];
 }
@@ -60,7 +79,7 @@ export interface DataWriters {
 export class Storage {
   /** Encrypts the data bucket, the queues, the topic, the logs and the function environments. */
   public readonly key: kms.Key;
-  /** The planner's HMAC key: it signs plans (GenerateMac), both functions check them (VerifyMac). */
+  /** The planner's HMAC key: it signs plans (GenerateMac), the planner and the executor check them (VerifyMac). */
   public readonly planSigningKey: kms.Key;
   public readonly accessLogBucket: s3.Bucket;
   public readonly dataBucket: s3.Bucket;
@@ -179,9 +198,10 @@ export class Storage {
 
   /**
    * Plans only the planner made: nobody but the function roles writes or deletes what they
-   * write, nobody but the approvers writes an approval, and nobody but the planner signs a
-   * plan, whatever their own IAM policies allow. The executor checks the planner's signature
-   * besides (see planSigningKey).
+   * write (runs/: the three functions; backups/ and schedule/: the planner; watch/: the
+   * planner and the watcher), nobody but the approvers writes an approval, and nobody but
+   * the planner signs a plan, whatever their own IAM policies allow. The executor checks
+   * the planner's signature besides (see planSigningKey).
    */
   public restrictWritesTo(writers: DataWriters): void {
     this.planSigningKey.addToResourcePolicy(
@@ -205,8 +225,10 @@ export class Storage {
           conditions: { ArnNotEquals: { 'aws:PrincipalArn': principals } },
         }),
       );
-    denyWritesExceptBy('OnlyTheFunctionsWriteRuns', ['runs/'], [writers.plannerRole.roleArn, writers.executorRole.roleArn]);
+    denyWritesExceptBy('OnlyTheFunctionsWriteRuns', ['runs/'], [writers.plannerRole.roleArn, writers.executorRole.roleArn, writers.watcherRole.roleArn]);
     denyWritesExceptBy('OnlyThePlannerWritesBackupsAndSchedule', ['backups/', 'schedule/'], [writers.plannerRole.roleArn]);
+    // The planner writes a run's marker, the watcher deletes it once the run is finished.
+    denyWritesExceptBy('OnlyThePlannerAndWatcherWriteWatch', [WATCH_PREFIX], [writers.plannerRole.roleArn, writers.watcherRole.roleArn]);
     denyWritesExceptBy('OnlyApproversWriteApprovals', ['approvals/'], writers.approverArns);
   }
 }

@@ -38,8 +38,10 @@ export function only(template: Template, type: string, what: string, predicate: 
   return found[0];
 }
 
-/** A function by the start of its description ("Offboard planner", "Offboard executor"). */
-export function fn(template: Template, name: 'planner' | 'executor'): [string, Resource] {
+export type FunctionName = 'planner' | 'executor' | 'watcher';
+
+/** A function by the start of its description ("Offboard planner", "Offboard executor", "Offboard watcher"). */
+export function fn(template: Template, name: FunctionName): [string, Resource] {
   return only(template, 'AWS::Lambda::Function', `the ${name}`, (r) => String(r.Properties.Description ?? '').startsWith(`Offboard ${name}:`));
 }
 
@@ -64,7 +66,7 @@ export function plannerFailureQueue(template: Template): [string, Resource] {
 export type Statement = { Sid?: string; Effect: string; Principal?: unknown; Action: string | string[]; Resource: unknown; Condition?: Record<string, any> };
 
 /** Every statement of every identity policy attached to the function's role (inline or AWS::IAM::Policy). */
-export function roleStatements(template: Template, name: 'planner' | 'executor'): Statement[] {
+export function roleStatements(template: Template, name: FunctionName): Statement[] {
   const [, f] = fn(template, name);
   return statementsOfRole(template, f.Properties.Role['Fn::GetAtt'][0]);
 }

@@ -18,6 +18,7 @@ import {
   deadLetterQueueOf,
   flat,
   fn,
+  FunctionName,
   granting,
   only,
   plannerFailureQueue,
@@ -53,6 +54,7 @@ const custom = build({
   noncurrentVersionDays: 7,
   executorTimeoutSeconds: 120,
   executorMemoryMb: 512,
+  stallAfterMinutes: 30,
   approverPrincipalArns: 'arn:aws:iam::111122223333:role/AWSReservedSSO_Approvers_0123',
   zoomApiUrl: 'https://zoom-sim.example.com/v2',
   zoomOauthUrl: 'https://zoom-sim.example.com/oauth/token',
@@ -222,6 +224,7 @@ describe('functions', () => {
   for (const [name, memory, timeout] of [
     ['planner', 1024, 900],
     ['executor', 256, 60],
+    ['watcher', 256, 60],
   ] as const) {
     it(`${name}: provided.al2023 on arm64, ${memory} MB, ${timeout} s, traced, encrypted environment`, () => {
       const [, f] = fn(t, name);
@@ -350,10 +353,14 @@ describe('executor event source', () => {
   });
 });
 
+/** The schedule whose description starts so ("Offboard inactive-user sweep", "Offboard watcher"). */
+const schedule = (template: typeof t, start: string) =>
+  only(template, 'AWS::Scheduler::Schedule', start, (r) => String(r.Properties.Description ?? '').startsWith(start));
+
 describe('sweep schedule', () => {
   it('an EventBridge Scheduler schedule invokes the planner daily by default', () => {
     const [plannerId] = fn(t, 'planner');
-    const [, s] = only(t, 'AWS::Scheduler::Schedule', 'the sweep', () => true);
+    const [, s] = schedule(t, 'Offboard inactive-user sweep');
     assert.equal(s.Properties.ScheduleExpression, 'cron(0 6 * * ? *)');
     assert.equal(s.Properties.ScheduleExpressionTimezone, 'UTC');
     assert.equal(s.Properties.State, 'ENABLED');
@@ -364,7 +371,7 @@ describe('sweep schedule', () => {
   });
 
   it('follows the configured expression, time zone, state and sweep', () => {
-    const [, s] = only(custom.template, 'AWS::Scheduler::Schedule', 'the sweep', () => true);
+    const [, s] = schedule(custom.template, 'Offboard inactive-user sweep');
     assert.equal(s.Properties.ScheduleExpression, 'cron(30 2 ? * MON-FRI *)');
     assert.equal(s.Properties.ScheduleExpressionTimezone, 'Europe/Paris');
     assert.equal(s.Properties.State, 'DISABLED');
@@ -374,7 +381,7 @@ describe('sweep schedule', () => {
   it('the scheduler\'s role may invoke the planner and dead-letter to its failure queue, nothing else', () => {
     const [plannerId] = fn(t, 'planner');
     const [failureId] = plannerFailureQueue(t);
-    const [, s] = only(t, 'AWS::Scheduler::Schedule', 'the sweep', () => true);
+    const [, s] = schedule(t, 'Offboard inactive-user sweep');
     const statements = statementsOfRole(t, s.Properties.Target.RoleArn['Fn::GetAtt'][0]);
     const invoke = granting(statements, 'lambda:InvokeFunction');
     assert.equal(invoke.length, 1);
@@ -384,15 +391,47 @@ describe('sweep schedule', () => {
   });
 });
 
+describe('watcher', () => {
+  it('a schedule invokes the watcher once a minute with a watch event, and its role may do only that', () => {
+    const [watcherId, watcher] = fn(t, 'watcher');
+    const [, s] = schedule(t, 'Offboard watcher');
+    assert.equal(s.Properties.ScheduleExpression, 'rate(1 minute)');
+    assert.equal(s.Properties.State, 'ENABLED');
+    assert.deepEqual(s.Properties.Target.Arn, { 'Fn::GetAtt': [watcherId, 'Arn'] });
+    const input = JSON.parse(s.Properties.Target.Input);
+    assert.equal(input['detail-type'], 'Offboard Watch');
+    assert.equal(input.time, '<aws.scheduler.scheduled-time>');
+    const statements = statementsOfRole(t, s.Properties.Target.RoleArn['Fn::GetAtt'][0]);
+    assert.deepEqual(statements.flatMap(actions), ['lambda:InvokeFunction']);
+    assert.deepEqual(statements.flatMap(resourceList), [{ 'Fn::GetAtt': [watcherId, 'Arn'] }]);
+    // One look at a time, within its minute.
+    assert.equal(watcher.Properties.ReservedConcurrentExecutions, 1);
+    assert.equal(watcher.Properties.Timeout, 60);
+  });
+
+  it('knows the bucket, the topic, the stall time (minutes × 60) and its claim TTL (its timeout); no Zoom setting', () => {
+    for (const [template, minutes] of [[t, 15], [custom.template, 30]] as const) {
+      const [, watcher] = fn(template, 'watcher');
+      const ev = watcher.Properties.Environment.Variables;
+      assert.equal(ev.OFFBOARD_STALL_AFTER_SECONDS, String(minutes * 60));
+      assert.equal(ev.OFFBOARD_CLAIM_TTL_SECONDS, String(watcher.Properties.Timeout));
+      assert.ok(ev.OFFBOARD_BUCKET && ev.OFFBOARD_TOPIC_ARN);
+      assert.deepEqual(Object.keys(ev).filter((k) => k.startsWith('ZOOM_')), []);
+      assert.ok(roleStatements(template, 'watcher').every((st) => actions(st).every((a) => !a.startsWith('ssm:'))), 'no Parameter Store');
+    }
+  });
+});
+
 describe('notifications and alarms', () => {
-  it('an encrypted, TLS-only SNS topic; both functions know it', () => {
+  it('an encrypted, TLS-only SNS topic; the planner and the watcher know it', () => {
     const [topicId, topic] = only(t, 'AWS::SNS::Topic', 'the topic', () => true);
     assert.ok(topic.Properties.KmsMasterKeyId);
     const [, policy] = only(t, 'AWS::SNS::TopicPolicy', 'the topic policy', (r) => r.Properties.Topics.some((x: any) => x.Ref === topicId));
     assert.ok(denyInsecureTransport(policy.Properties.PolicyDocument.Statement));
-    for (const name of ['planner', 'executor'] as const) {
+    for (const name of ['planner', 'watcher'] as const) {
       assert.deepEqual(fn(t, name)[1].Properties.Environment.Variables.OFFBOARD_TOPIC_ARN, { Ref: topicId });
     }
+    assert.equal(fn(t, 'executor')[1].Properties.Environment.Variables.OFFBOARD_TOPIC_ARN, undefined, 'the executor publishes nothing');
   });
 
   it('subscribes the notification email when one is configured, and nobody otherwise', () => {
@@ -437,6 +476,18 @@ describe('notifications and alarms', () => {
     );
   });
 
+  it('alarms on a stalled run (the watcher\'s RunsStalled) and on the watcher\'s errors', () => {
+    assertAlarm(alarmsOn('RunsStalled', { Name: 'Function', Value: 'watcher' }), 'a stalled-run alarm');
+    const stalled = alarmsOn('RunsStalled', { Name: 'Function', Value: 'watcher' })[0][1].Properties;
+    assert.equal(stalled.Namespace, 'Offboard');
+    assert.equal(stalled.Statistic, 'Sum');
+    const [watcherId] = fn(t, 'watcher');
+    const errors = resources(t, 'AWS::CloudWatch::Alarm').filter(([, a]) => JSON.stringify(a.Properties.Metrics ?? []).includes(watcherId));
+    assertAlarm(errors, 'a watcher errors alarm');
+    const metrics = JSON.stringify(errors[0][1].Properties.Metrics);
+    assert.ok(metrics.includes('"MetricName":"Errors"') && metrics.includes('"MetricName":"WatchErrors"'), 'function errors and runs it could not look at');
+  });
+
   it('CloudWatch may use the key, so alarms can publish to the encrypted topic', () => {
     const [, key] = stackKey(t);
     const statements: Statement[] = key.Properties.KeyPolicy.Statement;
@@ -451,7 +502,7 @@ describe('IAM, least privilege', () => {
   const defaultParams = paramArns(['/offboard/zoom/account_id', '/offboard/zoom/client_id', '/offboard/zoom/client_secret']);
 
   /** Every (action, resource) pair a function's role is allowed. */
-  const grants = (template: typeof t, name: 'planner' | 'executor') =>
+  const grants = (template: typeof t, name: FunctionName) =>
     roleStatements(template, name)
       .filter((s) => s.Effect === 'Allow')
       .flatMap((s) => actions(s).flatMap((a) => resourceList(s).map((r) => ({ action: a, resource: flat(r), statement: s }))));
@@ -461,7 +512,7 @@ describe('IAM, least privilege', () => {
     for (const [, role] of resources(t, 'AWS::IAM::Role')) {
       for (const arn of role.Properties.ManagedPolicyArns ?? []) assert.ok(own.has(arn.Ref), `only the stack's own managed policies (${flat(arn)})`);
     }
-    for (const name of ['planner', 'executor'] as const) {
+    for (const name of ['planner', 'executor', 'watcher'] as const) {
       for (const g of grants(t, name)) {
         assert.ok(!g.action.includes('*'), `${name}: no wildcard action (${g.action})`);
       }
@@ -469,13 +520,14 @@ describe('IAM, least privilege', () => {
   });
 
   it('"*" resources only for X-Ray, which has no resource-level permissions', () => {
-    for (const name of ['planner', 'executor'] as const) {
+    for (const name of ['planner', 'executor', 'watcher'] as const) {
       const star = grants(t, name).filter((g) => g.resource === '*');
       assert.deepEqual([...new Set(star.map((g) => g.action))].sort(), ['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     }
-    const scheduler = resources(t, 'AWS::Scheduler::Schedule')[0][1];
-    const schedulerStatements = statementsOfRole(t, scheduler.Properties.Target.RoleArn['Fn::GetAtt'][0]);
-    assert.ok(schedulerStatements.every((s) => resourceList(s).every((r) => flat(r) !== '*')));
+    for (const [, scheduler] of resources(t, 'AWS::Scheduler::Schedule')) {
+      const schedulerStatements = statementsOfRole(t, scheduler.Properties.Target.RoleArn['Fn::GetAtt'][0]);
+      assert.ok(schedulerStatements.every((s) => resourceList(s).every((r) => flat(r) !== '*')));
+    }
   });
 
   it('ssm:GetParameter(s) on the three named parameters only', () => {
@@ -508,12 +560,12 @@ describe('IAM, least privilege', () => {
   it('every other KMS grant is on the stack\'s own key, or is a signature on the plan-signing key', () => {
     const [keyId] = stackKey(t);
     const [planKeyId] = planKey(t);
-    for (const name of ['planner', 'executor'] as const) {
+    for (const name of ['planner', 'executor', 'watcher'] as const) {
       const other = grants(t, name).filter((g) => g.action.startsWith('kms:') && !g.statement.Condition?.StringEquals?.['kms:ViaService']);
       const onStackKey = other.filter((g) => g.resource === `<${keyId}.Arn>`);
       assert.deepEqual([...new Set(onStackKey.map((g) => g.action))].sort(), ['kms:Decrypt', 'kms:GenerateDataKey']);
       const signing = other.filter((g) => g.resource === `<${planKeyId}.Arn>`).map((g) => g.action).sort();
-      assert.deepEqual(signing, name === 'planner' ? ['kms:GenerateMac', 'kms:VerifyMac'] : ['kms:VerifyMac']);
+      assert.deepEqual(signing, { planner: ['kms:GenerateMac', 'kms:VerifyMac'], executor: ['kms:VerifyMac'], watcher: [] }[name]);
       assert.equal(other.length, onStackKey.length + signing.length, `${name}: no KMS grant on another key`);
     }
   });
@@ -532,14 +584,14 @@ describe('IAM, least privilege', () => {
     assert.deepEqual(deny[0].Condition, { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [plannerRole, 'Arn'] } } });
   });
 
-  it('S3: the planner reads inbox/, hr/ (the version an event names), approvals/, undo/, runs/, schedule/ and the policy; writes backups/, runs/, schedule/; deletes schedule/ only', () => {
+  it('S3: the planner reads inbox/, hr/ (the version an event names), approvals/, undo/, runs/, schedule/ and the policy; writes backups/, runs/, schedule/, watch/; deletes schedule/ only', () => {
     const s3 = grants(t, 'planner').filter((g) => g.action.startsWith('s3:'));
     const on = (action: string) => s3.filter((g) => g.action === action).map((g) => g.resource).sort();
     assert.deepEqual(
       on('s3:GetObject'),
       [...['approvals/', 'hr/', 'inbox/', 'runs/', 'schedule/', 'undo/'].map(objectArn), `${bucketArn}/config/policy.json`].sort(),
     );
-    assert.deepEqual(on('s3:PutObject'), ['backups/', 'runs/', 'schedule/'].map(objectArn).sort());
+    assert.deepEqual(on('s3:PutObject'), ['backups/', 'runs/', 'schedule/', 'watch/'].map(objectArn).sort());
     assert.deepEqual(on('s3:GetObjectVersion'), ['hr/', 'inbox/'].map(objectArn));
     assert.deepEqual(on('s3:DeleteObject'), [objectArn('schedule/')]);
     assert.deepEqual(on('s3:ListBucket'), [bucketArn]);
@@ -549,23 +601,27 @@ describe('IAM, least privilege', () => {
     );
   });
 
-  it('S3: the executor reads runs/ and writes only claims, results, summaries, reports and notification records', () => {
+  it('S3: the executor reads runs/ and writes only claims, results and digests: never a summary', () => {
     const s3 = grants(t, 'executor').filter((g) => g.action.startsWith('s3:'));
     const on = (action: string) => s3.filter((g) => g.action === action).map((g) => g.resource).sort();
     assert.deepEqual(on('s3:GetObject'), [objectArn('runs/')]);
-    assert.deepEqual(
-      on('s3:PutObject'),
-      [
-        'runs/*/claims/*',
-        'runs/*/notified.json',
-        'runs/*/notify-claims/*',
-        'runs/*/report.csv',
-        'runs/*/results/*',
-        'runs/*/summary.json',
-      ].map((k) => `${bucketArn}/${k}`),
-    );
+    assert.deepEqual(on('s3:PutObject'), ['runs/*/claims/*', 'runs/*/digests/*', 'runs/*/results/*'].map((k) => `${bucketArn}/${k}`));
     assert.deepEqual(on('s3:ListBucket'), [bucketArn]);
     assert.deepEqual([...new Set(s3.map((g) => g.action))].sort(), ['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
+  });
+
+  it('S3: the watcher reads runs/ and watch/, writes only summaries, reports, notification and stall records, deletes only under watch/', () => {
+    const s3 = grants(t, 'watcher').filter((g) => g.action.startsWith('s3:'));
+    const on = (action: string) => s3.filter((g) => g.action === action).map((g) => g.resource).sort();
+    assert.deepEqual(on('s3:GetObject'), [objectArn('runs/'), objectArn('watch/')]);
+    assert.deepEqual(
+      on('s3:PutObject'),
+      ['runs/*/notified.json', 'runs/*/notify-claims/*', 'runs/*/report.csv', 'runs/*/stalled/*', 'runs/*/summary.json'].map((k) => `${bucketArn}/${k}`),
+    );
+    assert.deepEqual(on('s3:DeleteObject'), [objectArn('watch/')]);
+    assert.deepEqual(on('s3:ListBucket'), [bucketArn]);
+    assert.deepEqual([...new Set(s3.map((g) => g.action))].sort(), ['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    assert.ok(grants(t, 'watcher').every((g) => !g.action.startsWith('sqs:')), 'the watcher uses no queue');
   });
 
   /** The statements of the stack's managed policy whose description starts so. */
@@ -591,7 +647,7 @@ describe('IAM, least privilege', () => {
     assert.ok(roleId);
   });
 
-  it('the bucket policy: only the functions write runs/, only the planner backups/ and schedule/, only approvers approvals/', () => {
+  it('the bucket policy: only the functions write runs/, only the planner and the watcher watch/, only the planner backups/ and schedule/, only approvers approvals/', () => {
     for (const [template, extra] of [[t, []], [custom.template, ['arn:aws:iam::111122223333:role/AWSReservedSSO_Approvers_0123']]] as const) {
       const policy = resources(template, 'AWS::S3::BucketPolicy').find(([, p]) => JSON.stringify(p.Properties.Bucket).includes(dataBucket(template)[0]))![1];
       const denies = (policy.Properties.PolicyDocument.Statement as Statement[]).filter((s) => s.Effect === 'Deny' && s.Condition?.ArnNotEquals);
@@ -604,7 +660,8 @@ describe('IAM, least privilege', () => {
         denies.flatMap((s) => resourceList(s).map((r) => [flat(r).split('/').slice(-2, -1)[0], s])),
       ) as Record<string, Statement>;
       const who = (prefix: string) => [byPrefix[prefix].Condition!.ArnNotEquals['aws:PrincipalArn']].flat().map(flat).sort();
-      assert.deepEqual(who('runs'), [role('Offboard planner'), role('Offboard executor')].sort());
+      assert.deepEqual(who('runs'), [role('Offboard planner'), role('Offboard executor'), role('Offboard watcher')].sort());
+      assert.deepEqual(who('watch'), [role('Offboard planner'), role('Offboard watcher')].sort());
       assert.deepEqual(who('backups'), [role('Offboard planner')]);
       assert.deepEqual(who('schedule'), [role('Offboard planner')]);
       assert.deepEqual(who('approvals'), [role('Offboard operators'), ...extra].sort());
@@ -654,7 +711,7 @@ describe('IAM, least privilege', () => {
     }
   });
 
-  it('KMS: the executor may use the key of the DLQ it sends to and of the topic it publishes to', () => {
+  it('KMS: the executor may use the key of the DLQ it sends to', () => {
     const [keyId, key] = stackKey(t);
     const [, queue] = actionQueue(t);
     const [, dlq] = deadLetterQueueOf(t, queue);
@@ -673,16 +730,17 @@ describe('IAM, least privilege', () => {
     );
   });
 
-  it('SNS: both publish to the notification topic only', () => {
+  it('SNS: the planner and the watcher publish to the notification topic only; the executor publishes nothing', () => {
     const [topicId] = only(t, 'AWS::SNS::Topic', 'the topic', () => true);
-    for (const name of ['planner', 'executor'] as const) {
+    for (const name of ['planner', 'watcher'] as const) {
       const sns = grants(t, name).filter((g) => g.action.startsWith('sns:'));
       assert.deepEqual(sns.map((g) => [g.action, g.resource]), [['sns:Publish', `<${topicId}>`]]);
     }
+    assert.deepEqual(grants(t, 'executor').filter((g) => g.action.startsWith('sns:')), []);
   });
 
   it('logs: each function writes to its own log group only', () => {
-    for (const name of ['planner', 'executor'] as const) {
+    for (const name of ['planner', 'executor', 'watcher'] as const) {
       const groupId = fn(t, name)[1].Properties.LoggingConfig.LogGroup.Ref;
       const logs = grants(t, name).filter((g) => g.action.startsWith('logs:'));
       assert.deepEqual([...new Set(logs.map((g) => g.resource))], [`<${groupId}.Arn>`]);

@@ -31,30 +31,40 @@ async fn get_status(stack: &LocalStack, who: Principal, key: &str) -> u16 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_principal_may_do_what_its_role_needs_and_nothing_more() {
     let stack = LocalStack::start(StackOptions { users: 50, seed: 61, ..StackOptions::default() }).await.unwrap();
-    use Principal::{Executor, Hr, Operator, Planner};
+    use Principal::{Executor, Hr, Operator, Planner, Watcher};
 
-    // The executor writes claims, results and a run's summary and report; never a plan,
-    // an approval, the policy or a backup.
-    for allowed in [
-        "runs/r1/claims/a1/1.json",
-        "runs/r1/results/a1.json",
-        "runs/r1/summary.json",
-        "runs/r1/report.csv",
-        "runs/r1/notify-claims/1.json",
-        "runs/r1/notified.json",
-    ] {
+    // The executor writes claims, results and its batches' digests; never a plan, an
+    // approval, the policy, a backup, or a run's end (the watcher's).
+    for allowed in ["runs/r1/claims/a1/1.json", "runs/r1/results/a1.json", "runs/r1/digests/b1.json"] {
         assert_eq!(put(&stack, Executor, allowed).await, Ok(()), "executor may write {allowed}");
     }
     for denied in [
         "runs/r1/plan.json",
         "runs/r1/sent.json",
         "runs/r1/approved.json",
+        "runs/r1/summary.json",
+        "runs/r1/notified.json",
+        "watch/r1.json",
         "approvals/r1.json",
         "config/policy.json",
         "backups/r1/users.csv",
     ] {
         assert_eq!(put(&stack, Executor, denied).await, Err(403), "executor may not write {denied}");
     }
+    // The watcher writes a run's end and its stalls, never a result, a claim or a plan.
+    for allowed in [
+        "runs/r1/summary.json",
+        "runs/r1/report.csv",
+        "runs/r1/notify-claims/1.json",
+        "runs/r1/notified.json",
+        "runs/r1/stalled/0.json",
+    ] {
+        assert_eq!(put(&stack, Watcher, allowed).await, Ok(()), "watcher may write {allowed}");
+    }
+    for denied in ["runs/r1/results/a1.json", "runs/r1/claims/a1/1.json", "runs/r1/plan.json", "watch/r1.json"] {
+        assert_eq!(put(&stack, Watcher, denied).await, Err(403), "watcher may not write {denied}");
+    }
+    assert_eq!(get_status(&stack, Watcher, "runs/r1/summary.json").await, 200, "the watcher reads runs");
     // The HR system drops files under hr/, nothing else.
     assert_eq!(put(&stack, Hr, "hr/leavers.csv").await, Ok(()));
     for denied in ["approvals/r1.json", "runs/r1/plan.json", "inbox/roster.csv", "undo/r1.json"] {
@@ -65,12 +75,30 @@ async fn each_principal_may_do_what_its_role_needs_and_nothing_more() {
     for allowed in ["inbox/roster.csv", "approvals/r1.json", "undo/r1.json"] {
         assert_eq!(put(&stack, Operator, allowed).await, Ok(()), "operator may write {allowed}");
     }
-    for denied in
-        ["runs/r1/plan.json", "runs/r1/results/a1.json", "backups/r1/users.csv", "schedule/r1.json", "hr/x.csv"]
-    {
+    // Nor a claim (an action claimed is an action no executor will take), a digest (the
+    // results the watcher counts) or the watcher's list of sent runs.
+    for denied in [
+        "runs/r1/plan.json",
+        "runs/r1/results/a1.json",
+        "runs/r1/claims/a1/1.json",
+        "runs/r1/digests/b1.json",
+        "runs/r1/stalled/0.json",
+        "watch/r1.json",
+        "backups/r1/users.csv",
+        "schedule/r1.json",
+        "hr/x.csv",
+    ] {
         assert_eq!(put(&stack, Operator, denied).await, Err(403), "operator may not write {denied}");
     }
     assert_eq!(get_status(&stack, Operator, "runs/r1/summary.json").await, 200);
+    // Deleting a claim would let a second executor act again; deleting a run's watch entry
+    // would leave it never completed nor announced as stalled.
+    let operator_s3 = stack.s3_as(Operator).await.unwrap();
+    for key in ["runs/r1/claims/a1/1.json", "watch/r1.json", "runs/r1/results/a1.json"] {
+        let deleted = operator_s3.delete_object().bucket(BUCKET).key(key).send().await;
+        let status = deleted.err().and_then(|e| e.raw_response().map(|r| r.status().as_u16()));
+        assert_eq!(status, Some(403), "operator may not delete {key}");
+    }
     // The planner reads the policy and keeps the schedule (read, write, delete).
     stack.upload("config/policy.json", b"{}".to_vec()).await.unwrap();
     assert_eq!(get_status(&stack, Planner, "config/policy.json").await, 200, "the planner reads the policy");
@@ -84,6 +112,12 @@ async fn each_principal_may_do_what_its_role_needs_and_nothing_more() {
         .await
         .expect("the planner deletes schedule/");
     assert_eq!(put(&stack, Planner, "approvals/r1.json").await, Err(403), "the planner approves nothing");
+    // The planner lists a sent run for the watcher; the watcher takes it off once announced.
+    assert_eq!(put(&stack, Planner, "watch/r1.json").await, Ok(()));
+    let watcher_s3 = stack.s3_as(Watcher).await.unwrap();
+    watcher_s3.delete_object().bucket(BUCKET).key("watch/r1.json").send().await.expect("the watcher deletes watch/");
+    let deleted = watcher_s3.delete_object().bucket(BUCKET).key("runs/r1/results/a1.json").send().await;
+    assert!(deleted.is_err(), "the watcher deletes no result");
     // Queues: the executor may not send actions, the planner may not take them.
     let send =
         stack.sqs_as(Executor).await.unwrap().send_message().queue_url(&stack.action_queue_url).message_body("x");

@@ -47,6 +47,8 @@ pub const MAX_RECEIVE_COUNT: u32 = 5;
 const CLAIM_TTL_SECONDS: u32 = 10;
 /// How long the executor may take per invocation (the emulator's deadline).
 const EXECUTOR_TIMEOUT: Duration = Duration::from_secs(120);
+/// The watcher's timeout, as deployed.
+const WATCHER_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What to start.
 #[derive(Debug, Clone, Default)]
@@ -64,6 +66,20 @@ pub struct StackOptions {
     /// The scopes the Zoom app is granted; the documented ones when `None`
     /// ([`documented_scopes`]), as an admin following the README grants them.
     pub scopes: Option<Vec<String>>,
+    /// Executor instances the action queue's batches are routed to at once, as the event
+    /// source mapping's maximum concurrency (each paces itself to its share of the
+    /// budget: `OFFBOARD_EXECUTOR_CONCURRENCY`); 1 when `None`.
+    pub executors: Option<usize>,
+    /// `OFFBOARD_BUDGET_SHARE` of the functions; the pipeline's default when `None`.
+    pub budget_share: Option<f64>,
+    /// Milliseconds every AWS request waits in moto before it is handled, as a round trip
+    /// to AWS costs; none when `None`.
+    pub aws_latency_ms: Option<u64>,
+    /// The watcher's `OFFBOARD_STALL_AFTER_SECONDS`; its default when `None`.
+    pub stall_after_seconds: Option<u64>,
+    /// While actions drain, the watcher is invoked this often, as its schedule does
+    /// (every minute, deployed); only once the queue is empty when `None`.
+    pub watch_every: Option<Duration>,
 }
 
 /// The granular scopes the deploy guide tells an admin to grant: one per Zoom call the
@@ -76,6 +92,8 @@ pub fn documented_scopes() -> Vec<String> {
 /// One Lambda function: its emulator and the release binary polling it.
 struct Function {
     name: &'static str,
+    /// `name`, or `name-i<n>` for the nth instance after the first: its log files.
+    label: String,
     invoke_url: String,
     runtime_api: String,
     env: Vec<(&'static str, String)>,
@@ -111,6 +129,8 @@ pub enum Principal {
     Planner,
     /// The executor function's role (also the event source mapping's).
     Executor,
+    /// The watcher function's role.
+    Watcher,
     /// An operator or approver: the stack's OperatorRole (uploads, approvals, undos, and
     /// the `offboard` bucket commands).
     Operator,
@@ -125,6 +145,7 @@ impl Principal {
         match self {
             Principal::Planner => "planner",
             Principal::Executor => "executor",
+            Principal::Watcher => "watcher",
             Principal::Operator => "operator",
             Principal::Hr => "hr",
             Principal::Harness => "harness",
@@ -180,6 +201,7 @@ pub struct LocalStack {
     /// The event source mapping's client: it receives and deletes as the executor's role.
     executor_sqs: aws_sdk_sqs::Client,
     batch_size: usize,
+    watch_every: Option<Duration>,
     subscriber_queue_url: String,
     notification_queue_url: String,
     logs: PathBuf,
@@ -188,7 +210,9 @@ pub struct LocalStack {
     delivered: std::sync::Mutex<Vec<Value>>,
     // Dropped last: functions first, then moto.
     planner: Function,
-    executor: Function,
+    /// The executor's instances; the first is the one killed by `drain_actions_with_kills`.
+    executors: Vec<Function>,
+    watcher: Function,
     _moto: Guard,
 }
 
@@ -226,6 +250,9 @@ impl LocalStack {
         let mut moto_cmd = Command::new(venv_bin("python3")?);
         moto_cmd.arg(repo_root().join("tests").join("moto_server.py"));
         moto_cmd.args(["-H", "127.0.0.1", "-p", &moto_port.to_string()]);
+        if let Some(latency) = options.aws_latency_ms {
+            moto_cmd.env("OFFBOARD_MOTO_LATENCY_MS", latency.to_string());
+        }
         let mut moto = Guard::spawn("moto_server", moto_cmd, &logs.join("moto.log"))?;
         wait_for_port(&mut moto, moto_port, Duration::from_secs(60))?;
         let endpoint = format!("http://127.0.0.1:{moto_port}");
@@ -369,11 +396,26 @@ impl LocalStack {
         if let Some(concurrency) = options.batch_concurrency {
             env.push(("OFFBOARD_BATCH_CONCURRENCY", concurrency.to_string()));
         }
+        let instances = options.executors.unwrap_or(1).max(1);
+        env.push(("OFFBOARD_EXECUTOR_CONCURRENCY", instances.to_string()));
+        if let Some(share) = options.budget_share {
+            env.push(("OFFBOARD_BUDGET_SHARE", share.to_string()));
+        }
+        if let Some(seconds) = options.stall_after_seconds {
+            env.push(("OFFBOARD_STALL_AFTER_SECONDS", seconds.to_string()));
+        }
         let with_keys = |principal| -> anyhow::Result<Vec<(&'static str, String)>> {
             Ok(env.iter().cloned().chain(iam.keys(principal)?.env()).collect())
         };
-        let planner = start_function("planner", &with_keys(Principal::Planner)?, &logs, Duration::from_secs(900))?;
-        let executor = start_function("executor", &with_keys(Principal::Executor)?, &logs, EXECUTOR_TIMEOUT)?;
+        let planner = start_function("planner", 0, &with_keys(Principal::Planner)?, &logs, Duration::from_secs(900))?;
+        let executors = (0..instances)
+            .map(|n| start_function("executor", n, &with_keys(Principal::Executor)?, &logs, EXECUTOR_TIMEOUT))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        // The watcher's claim on a notification holds for its timeout, as deployed.
+        let mut watcher_env = with_keys(Principal::Watcher)?;
+        watcher_env.retain(|(name, _)| *name != "OFFBOARD_CLAIM_TTL_SECONDS");
+        watcher_env.push(("OFFBOARD_CLAIM_TTL_SECONDS", WATCHER_TIMEOUT.as_secs().to_string()));
+        let watcher = start_function("watcher", 0, &watcher_env, &logs, WATCHER_TIMEOUT)?;
 
         Ok(LocalStack {
             s3,
@@ -387,13 +429,15 @@ impl LocalStack {
             iam,
             executor_sqs,
             batch_size: options.batch_size.unwrap_or(10).max(1),
+            watch_every: options.watch_every,
             subscriber_queue_url,
             notification_queue_url,
             logs,
             http: reqwest::Client::builder().timeout(Duration::from_secs(300)).build()?,
             delivered: std::sync::Mutex::new(Vec::new()),
             planner,
-            executor,
+            executors,
+            watcher,
             _moto: moto,
         })
     }
@@ -421,7 +465,8 @@ impl LocalStack {
     /// container: they read their credentials and fetch a new Zoom token.
     pub fn restart_functions(&self) -> anyhow::Result<()> {
         self.planner.restart()?;
-        self.executor.restart()
+        self.watcher.restart()?;
+        self.executors.iter().try_for_each(Function::restart)
     }
 
     /// An S3 client signed as `principal`.
@@ -570,8 +615,11 @@ impl LocalStack {
     }
 
     /// What Lambda's SQS event source mapping does, until the action queue is empty:
-    /// batches of up to ten go to the executor, the messages it does not name in
-    /// `batchItemFailures` are deleted, the others come back after their visibility timeout.
+    /// batches of up to ten go to the executor (to each of its instances at once, as the
+    /// mapping's maximum concurrency does), the messages it does not name in
+    /// `batchItemFailures` are deleted, the others come back after their visibility
+    /// timeout. Then the watcher looks once, as its schedule would within the minute, so
+    /// a run that has every result has its summary and notification.
     pub async fn drain_actions(&self, within: Duration) -> anyhow::Result<DrainStats> {
         self.drain_actions_with_kills(within, &Kills::default()).await
     }
@@ -579,34 +627,74 @@ impl LocalStack {
     /// [`LocalStack::drain_actions`], killing the executor process mid-batch as `kills`
     /// says: once the invocation has changed something in Zoom, the process gets SIGKILL
     /// and a new one starts. The killed batch's messages come back after their
-    /// visibility timeout, as they would after a crash in Lambda.
+    /// visibility timeout, as they would after a crash in Lambda. Kills need one instance.
     pub async fn drain_actions_with_kills(&self, within: Duration, kills: &Kills) -> anyhow::Result<DrainStats> {
+        if !kills.during_invocations.is_empty() && self.executors.len() > 1 {
+            bail!("kills need a stack with one executor instance");
+        }
         let deadline = Instant::now() + within;
-        let mut stats = DrainStats::default();
-        let mut kill_next = kills.during_invocations.iter().copied().collect::<std::collections::VecDeque<_>>();
+        let stats = std::sync::Mutex::new(DrainStats::default());
+        let kill_next =
+            std::sync::Mutex::new(kills.during_invocations.iter().copied().collect::<std::collections::VecDeque<_>>());
+        let workers =
+            self.executors.iter().map(|instance| self.route_batches(instance, deadline, within, &stats, &kill_next));
+        let schedule = async {
+            let Some(every) = self.watch_every else { return std::future::pending().await };
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            loop {
+                ticks.tick().await;
+                self.watch().await?;
+            }
+        };
+        tokio::select! {
+            drained = futures::future::try_join_all(workers) => drained.map(|_| ())?,
+            failed = schedule => return failed,
+        }
+        self.watch().await?;
+        let stats = *stats.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        Ok(stats)
+    }
+
+    /// One of the event source mapping's concurrent pollers: receives batches and invokes
+    /// `instance` with them until the queue is empty.
+    async fn route_batches(
+        &self,
+        instance: &Function,
+        deadline: Instant,
+        within: Duration,
+        stats: &std::sync::Mutex<DrainStats>,
+        kill_next: &std::sync::Mutex<std::collections::VecDeque<usize>>,
+    ) -> anyhow::Result<()> {
+        let lock = |m| anyhow::anyhow!("{m} poisoned");
         loop {
             if Instant::now() > deadline {
+                let stats = *stats.lock().map_err(|_| lock("stats"))?;
                 bail!("the action queue did not drain within {within:?} ({stats:?})");
             }
             let received = self.receive_batch().await?;
             let messages = received.as_slice();
             if messages.is_empty() {
                 if self.queue_depth(&self.action_queue_url).await? == 0 {
-                    return Ok(stats);
+                    return Ok(());
                 }
                 continue;
             }
             let records: Vec<Value> = messages.iter().map(sqs_record).collect();
             let payload = json!({ "Records": records });
-            let invocation = invoke(&self.http, &self.executor.invoke_url, &payload);
-            stats.invocations += 1;
-            stats.messages += messages.len();
-            let response = if kill_next.front().is_some_and(|&at| stats.invocations > at) {
-                match self.kill_when_zoom_changes(invocation).await? {
+            let invocation = invoke(&self.http, &instance.invoke_url, &payload);
+            let invocations = {
+                let mut stats = stats.lock().map_err(|_| lock("stats"))?;
+                stats.invocations += 1;
+                stats.messages += messages.len();
+                stats.invocations
+            };
+            let kill_now = kill_next.lock().map_err(|_| lock("kills"))?.front().is_some_and(|&at| invocations > at);
+            let response = if kill_now {
+                match self.kill_when_zoom_changes(instance, invocation).await? {
                     Some(response) => response,
                     None => {
-                        kill_next.pop_front();
-                        stats.kills += 1;
+                        kill_next.lock().map_err(|_| lock("kills"))?.pop_front();
+                        stats.lock().map_err(|_| lock("stats"))?.kills += 1;
                         continue;
                     }
                 }
@@ -617,7 +705,7 @@ impl LocalStack {
                 .as_array()
                 .map(|items| items.iter().filter_map(|i| i["itemIdentifier"].as_str()).collect())
                 .unwrap_or_default();
-            stats.returned_for_retry += failed.len();
+            stats.lock().map_err(|_| lock("stats"))?.returned_for_retry += failed.len();
             let done: Vec<DeleteMessageBatchRequestEntry> = messages
                 .iter()
                 .filter(|m| !failed.contains(&m.message_id().unwrap_or_default()))
@@ -639,6 +727,53 @@ impl LocalStack {
                     .await?;
             }
         }
+    }
+
+    /// Invokes the watcher once with the schedule's event, as EventBridge Scheduler does
+    /// every minute; its response (`runs`, `completed`, `stalled`, `announced_stalled`,
+    /// `errors`).
+    pub async fn watch(&self) -> anyhow::Result<Value> {
+        let event = json!({
+            "source": "offboard.scheduler",
+            "detail-type": "Offboard Watch",
+            "time": jiff::Timestamp::now().to_string(),
+        });
+        invoke(&self.http, &self.watcher.invoke_url, &event).await
+    }
+
+    /// The AWS requests moto's server has answered since it started (or since
+    /// [`LocalStack::reset_aws_requests`]): (principal, service, operation) → count, the
+    /// principal named by the access key that signed them.
+    pub async fn aws_requests(&self) -> anyhow::Result<Vec<(String, String, String, u64)>> {
+        let answer: Value = self.http.get(format!("{}/_offboard/requests", self.endpoint)).send().await?.json().await?;
+        let principal_of = |key: &str| {
+            self.iam
+                .credentials
+                .iter()
+                .find(|(_, keys)| keys.access_key_id == key)
+                .map_or_else(|| key.to_string(), |(name, _)| name.clone())
+        };
+        Ok(answer["requests"]
+            .as_array()
+            .map(|rows| {
+                rows.iter()
+                    .map(|r| {
+                        (
+                            principal_of(r["access_key_id"].as_str().unwrap_or_default()),
+                            r["service"].as_str().unwrap_or_default().to_string(),
+                            r["operation"].as_str().unwrap_or_default().to_string(),
+                            r["count"].as_u64().unwrap_or(0),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Zeroes moto's request counts.
+    pub async fn reset_aws_requests(&self) -> anyhow::Result<()> {
+        self.http.post(format!("{}/_offboard/requests/reset", self.endpoint)).send().await?.error_for_status()?;
+        Ok(())
     }
 
     /// Up to the batch size of action messages: one long poll, then as many receives as
@@ -669,6 +804,7 @@ impl LocalStack {
     /// restarts the executor (`None`); `Some` when the invocation ended first.
     async fn kill_when_zoom_changes(
         &self,
+        instance: &Function,
         invocation: impl std::future::Future<Output = anyhow::Result<Value>>,
     ) -> anyhow::Result<Option<Value>> {
         let operations_before = self.sim.with_state(|s| s.operations().len());
@@ -679,7 +815,7 @@ impl LocalStack {
                 response = &mut invocation => return Ok(Some(response?)),
                 _ = poll.tick() => {
                     if self.sim.with_state(|s| s.operations().len()) > operations_before {
-                        self.executor.restart()?;
+                        instance.restart()?;
                         return Ok(None);
                     }
                 }
@@ -740,20 +876,25 @@ impl LocalStack {
         }
     }
 
+    /// Takes every message off the action queue (as if they were lost), returning them.
+    pub async fn take_actions(&self) -> anyhow::Result<Vec<aws_sdk_sqs::types::Message>> {
+        self.take_all(&self.action_queue_url).await
+    }
+
     /// Sends a raw message to the action queue, as a bug or a person might.
     pub async fn send_raw_action(&self, body: &str) -> anyhow::Result<()> {
         self.sqs.send_message().queue_url(&self.action_queue_url).message_body(body).send().await?;
         Ok(())
     }
 
-    /// Everything the planner and executor processes wrote to stdout and stderr so far,
+    /// Everything the planner, executor and watcher processes wrote to stdout and stderr so far,
     /// every restart included.
     pub fn function_logs(&self) -> anyhow::Result<String> {
         let mut text = String::new();
         for entry in std::fs::read_dir(&self.logs)? {
             let path = entry?.path();
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            if name.starts_with("planner") || name.starts_with("executor") {
+            if ["planner", "executor", "watcher"].iter().any(|f| name.starts_with(f)) {
                 text.push_str(&String::from_utf8_lossy(&std::fs::read(&path)?));
             }
         }
@@ -933,8 +1074,11 @@ async fn create_queue(
     created.queue_url().map(str::to_string).context("CreateQueue returned no URL")
 }
 
+/// Starts instance `instance` of the function `name` (its logs: `<name>.log` for the
+/// first, `<name>-i<instance>.log` for the others).
 fn start_function(
     name: &'static str,
+    instance: usize,
     env: &[(&'static str, String)],
     logs: &Path,
     timeout: Duration,
@@ -949,17 +1093,26 @@ fn start_function(
         .args(["lambda", "watch", "--only-lambda-apis", "-A", "127.0.0.1", "-P", &port.to_string()])
         .args(["--timeout", &timeout.as_secs().to_string()])
         .current_dir(repo_root());
+    let label = if instance == 0 { name.to_string() } else { format!("{name}-i{instance}") };
     let mut emulator =
-        Guard::spawn(&format!("{name} emulator"), emulator_cmd, &logs.join(format!("{name}-emulator.log")))?;
+        Guard::spawn(&format!("{label} emulator"), emulator_cmd, &logs.join(format!("{label}-emulator.log")))?;
     wait_for_port(&mut emulator, port, Duration::from_secs(60))?;
     let function = Function {
         name,
+        label: label.clone(),
         invoke_url: format!("http://127.0.0.1:{port}/2015-03-31/functions/_/invocations"),
         runtime_api: format!("http://127.0.0.1:{port}/.rt"),
         env: env.to_vec(),
         logs: logs.to_path_buf(),
         _emulator: emulator,
-        process: std::sync::Mutex::new(spawn_runtime(name, &format!("http://127.0.0.1:{port}/.rt"), env, logs, 1)?),
+        process: std::sync::Mutex::new(spawn_runtime(
+            name,
+            &label,
+            &format!("http://127.0.0.1:{port}/.rt"),
+            env,
+            logs,
+            1,
+        )?),
         starts: std::sync::atomic::AtomicUsize::new(1),
     };
     Ok(function)
@@ -968,6 +1121,7 @@ fn start_function(
 /// Starts the function's binary against its Runtime API; the `n`th start logs to its own file.
 fn spawn_runtime(
     name: &str,
+    label: &str,
     runtime_api: &str,
     env: &[(&'static str, String)],
     logs: &Path,
@@ -982,8 +1136,8 @@ fn spawn_runtime(
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
-    let log = if n == 1 { format!("{name}.log") } else { format!("{name}-{n}.log") };
-    let mut process = Guard::spawn(name, process_cmd, &logs.join(log))?;
+    let log = if n == 1 { format!("{label}.log") } else { format!("{label}-{n}.log") };
+    let mut process = Guard::spawn(label, process_cmd, &logs.join(log))?;
     process.check_running()?;
     Ok(process)
 }
@@ -997,7 +1151,7 @@ impl Function {
     /// one against the same Runtime API.
     fn restart(&self) -> anyhow::Result<()> {
         let n = self.starts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-        let fresh = spawn_runtime(self.name, &self.runtime_api, &self.env, &self.logs, n)?;
+        let fresh = spawn_runtime(self.name, &self.label, &self.runtime_api, &self.env, &self.logs, n)?;
         let mut process = self.process.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
         // Dropping the old guard kills its process group.
         drop(std::mem::replace(&mut *process, fresh));

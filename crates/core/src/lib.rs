@@ -27,6 +27,7 @@ pub mod sweep;
 pub mod table;
 mod transfer;
 pub mod undo;
+pub mod watch;
 pub mod workbook_bounds;
 
 pub use action::{

@@ -10,11 +10,10 @@
 //!   that cannot be read, or that fails on its last allowed delivery (`gave_up` is then
 //!   its recorded outcome), is moved to the DLQ with its reason as message attributes
 //!   and acknowledged, so the DLQ says why and SQS's own redrive is never the one to move it.
-//! - Then, for each run the batch touched, the executor checks whether the run is complete,
-//!   and finishes its end (the summary, the notification). When that fails (S3, or SNS
-//!   refusing the publish), one of the run's messages comes back to try again: its result
-//!   is recorded, so its redelivery makes no Zoom call. If all of them were on their last
-//!   delivery, one is moved to the DLQ with the reason instead: redriving it finishes the run.
+//! - Then, per run, one digest of the results the batch recorded
+//!   (`runs/<run>/digests/<invocation>.json`), so the run's summary reads one object per
+//!   batch. Nothing here lists a run or checks whether it is complete: the watcher does,
+//!   once a minute, so an action costs the same S3 requests in a run of any size.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -23,10 +22,11 @@ use std::time::{Duration, Instant};
 use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::{ChangeMessageVisibilityBatchRequestEntry, MessageAttributeValue};
 use futures::StreamExt;
-use offboard_core::summary::RunSummary;
+use offboard_core::ActionResult;
 
 use crate::error::PipelineError;
 use crate::executor::{Execution, Executor};
+use crate::ledger::{write_digest, BatchDigest};
 
 /// No action starts with less than this left before the invocation's deadline.
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
@@ -67,8 +67,6 @@ pub struct BatchReport {
     pub dead_lettered: usize,
     pub gave_up: usize,
     pub not_started: usize,
-    /// Runs this batch completed.
-    pub completed: Vec<RunSummary>,
     pub elapsed: Duration,
 }
 
@@ -115,16 +113,17 @@ impl BatchRunner<'_> {
         };
 
         let mut report = BatchReport::default();
-        // Per run, a message of it that may come back to check completion again, and one
-        // acknowledged with its result recorded, for the DLQ when none may come back.
-        let mut runs = BTreeMap::<String, (Option<String>, Option<&Delivery>)>::new();
+        let mut digests = BTreeMap::<&str, Vec<ActionResult>>::new();
         for (delivery, execution, disposition) in &settled {
             if let Disposition::Fail = disposition {
                 report.failures.push(delivery.message_id.clone());
             }
             match execution {
                 None => report.not_started += 1,
-                Some(Execution::Recorded { outcome, .. }) => *report.recorded.entry(outcome).or_insert(0) += 1,
+                Some(Execution::Recorded { run_id, outcome, result, .. }) => {
+                    *report.recorded.entry(outcome).or_insert(0) += 1;
+                    digests.entry(run_id.as_str()).or_default().push((**result).clone());
+                }
                 Some(Execution::AlreadyRecorded { .. }) => report.already_recorded += 1,
                 Some(Execution::HeldElsewhere { .. }) => report.held_elsewhere += 1,
                 Some(Execution::Retry { .. }) if matches!(disposition, Disposition::Ack) => report.gave_up += 1,
@@ -140,55 +139,10 @@ impl BatchRunner<'_> {
             ) {
                 report.dead_lettered += 1;
             }
-            if let Some(run_id) = execution.as_ref().and_then(Execution::run_id) {
-                let (comes_back, recorded) = runs.entry(run_id.to_string()).or_default();
-                if comes_back.is_none() && delivery.receive_count < self.settings.max_receive_count {
-                    *comes_back = Some(delivery.message_id.clone());
-                }
-                let acknowledged_as_recorded = matches!(
-                    (execution, disposition),
-                    (Some(Execution::Recorded { .. } | Execution::AlreadyRecorded { .. }), Disposition::Ack)
-                );
-                if recorded.is_none() && acknowledged_as_recorded {
-                    *recorded = Some(*delivery);
-                }
-            }
         }
-        for (run_id, (comes_back, recorded)) in runs {
-            let error = match self.executor.complete_if_done(&run_id).await {
-                Ok(Some(summary)) => {
-                    report.completed.push(summary);
-                    continue;
-                }
-                Ok(None) => continue,
-                Err(error) => error,
-            };
-            // Redeliver one of the run's messages: its result is recorded, so the
-            // redelivery makes no Zoom call and only finishes the run's end again. Not one
-            // on its last delivery: SQS would move it to the DLQ without a reason.
-            if let Some(message_id) = comes_back {
-                tracing::warn!(%run_id, %error, "run's end not finished; a message comes back to finish it");
-                if !report.failures.contains(&message_id) {
-                    report.failures.push(message_id);
-                }
-                continue;
-            }
-            let Some(delivery) = recorded else {
-                tracing::error!(%run_id, %error, "run's end not finished, and no message of it may come back");
-                continue;
-            };
-            // The reason is cut to 1024 characters in the DLQ: what to do first, the error last.
-            let reason = format!(
-                "run {run_id}'s end (summary, notification) is not finished and every message of the run in \
-                 the batch was on its last delivery: redrive this one to finish it (its result is recorded, so \
-                 it makes no Zoom call). The error: {error}"
-            );
-            tracing::error!(%run_id, %error, "run's end not finished; a message of it goes to the DLQ to finish it");
-            match self.dead_letter(delivery, &reason).await {
-                Disposition::Ack => report.dead_lettered += 1,
-                // Still on the queue: SQS's redrive moves it to the DLQ, without the reason.
-                Disposition::Fail => report.failures.push(delivery.message_id.clone()),
-            }
+        for (run_id, results) in digests {
+            let digest = BatchDigest { run_id: run_id.to_string(), batch_id: owner.to_string(), results };
+            write_digest(self.executor.ledger.store(), &digest).await;
         }
         report.elapsed = started.elapsed();
         report

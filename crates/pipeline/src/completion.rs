@@ -2,11 +2,17 @@
 //! `summary.json` written once, then the notification, published once and recorded in
 //! `notified.json`.
 //!
-//! Whoever records a run's last result calls this (the executor, per batch); so does the
-//! planner for a run that sent no action, which no executor would ever finish. Each call
+//! The watcher calls this once a minute for each run it watches, with the results it
+//! listed ([`finish`]); the planner calls it for a run that sent no action, which no
+//! executor would ever see ([`complete_if_done`]). No executor batch lists a run's
+//! results, so what an action costs in S3 requests does not grow with the run. Each call
 //! finishes what an earlier one left undone, so a publish that failed is made by the next
-//! call: the executor's batch brings one of the run's messages back for it (its result
-//! is recorded, so it makes no Zoom call and only calls this again).
+//! minute's call.
+//!
+//! The summary reads the run's digests (one object per executor batch, copies of the
+//! results it recorded) and then, on their own, the results no digest holds: a batch that
+//! died before writing its digest, a planner's withheld action, a `gave_up`. The results
+//! are the truth; the digests only save reading them one by one.
 //!
 //! What is guaranteed of the notification:
 //! - It is published only once `summary.json` is written, and carries that summary (the
@@ -31,12 +37,12 @@
 use jiff::{SignedDuration, Timestamp};
 use offboard_core::ledger::{attempt_of_key, next_claim, Claim, NextClaim};
 use offboard_core::summary::{report_csv, summarize, RunSummary};
-use offboard_core::ActionResult;
 use serde::{Deserialize, Serialize};
 
 use crate::clock;
 use crate::error::PipelineError;
 use crate::keys;
+use crate::ledger::results_of;
 use crate::notify::Notifier;
 use crate::store::{PutOnce, Store};
 
@@ -67,55 +73,80 @@ const NOTIFICATION: &str = "notification";
 
 /// The run's summary when this call finished the run: it published the notification
 /// (or, without a notifier, wrote the summary). `None` when the run is not complete yet,
-/// or was finished before. An error leaves the end unfinished: call again later.
+/// or was finished before. An error leaves the end unfinished: call again later. Lists
+/// the run's results: for the planner's few calls, never per batch.
 pub async fn complete_if_done(
     store: &Store,
     notifier: Option<&Notifier>,
     run_id: &str,
 ) -> Result<Option<RunSummary>, PipelineError> {
-    let Some(notifier) = notifier else {
-        if store.exists(&keys::summary_key(run_id)).await? {
-            return Ok(None);
-        }
-        return Ok(summary_of(store, run_id).await?.and_then(|(summary, wrote)| wrote.then_some(summary)));
-    };
-    if store.exists(&keys::notified_key(run_id)).await? {
+    if is_finished(store, notifier, run_id).await? {
         return Ok(None);
     }
-    let Some((summary, _)) = summary_of(store, run_id).await? else {
+    let Some(header) = read_header(store, run_id).await? else {
         return Ok(None);
+    };
+    let result_keys = store.list_keys(&keys::results_prefix(run_id)).await?;
+    finish(store, notifier, &header, &result_keys).await
+}
+
+/// Whether the run's end is announced (`notified.json`), or, without a notifier, its
+/// summary written.
+pub async fn is_finished(store: &Store, notifier: Option<&Notifier>, run_id: &str) -> Result<bool, PipelineError> {
+    let key = if notifier.is_some() { keys::notified_key(run_id) } else { keys::summary_key(run_id) };
+    store.exists(&key).await
+}
+
+/// The run's header (`run.json`), `None` until the planner has written it.
+pub async fn read_header(store: &Store, run_id: &str) -> Result<Option<RunHeader>, PipelineError> {
+    let key = keys::run_header_key(run_id);
+    let Some(bytes) = store.get_optional(&key).await? else {
+        return Ok(None);
+    };
+    serde_json::from_slice(&bytes).map(Some).map_err(|e| PipelineError::Data { what: key, detail: e.to_string() })
+}
+
+/// [`complete_if_done`] for a caller that has listed the run's results (`result_keys`,
+/// every key under `runs/<run>/results/`): `None` while some are missing.
+pub async fn finish(
+    store: &Store,
+    notifier: Option<&Notifier>,
+    header: &RunHeader,
+    result_keys: &[String],
+) -> Result<Option<RunSummary>, PipelineError> {
+    if result_keys.len() < header.actions {
+        return Ok(None);
+    }
+    let (summary, wrote) = summary_of(store, header, result_keys).await?;
+    let Some(notifier) = notifier else {
+        return Ok(wrote.then_some(summary));
     };
     announce(store, notifier, &summary).await.map(Some)
 }
 
-/// The run's summary and whether this call wrote it: the one in the bucket, or, when the
-/// run has every result and none is there yet, `report.csv` and the summary written now.
-/// `None` while results are missing.
-async fn summary_of(store: &Store, run_id: &str) -> Result<Option<(RunSummary, bool)>, PipelineError> {
+/// The run's summary and whether this call wrote it: the one in the bucket, or
+/// `report.csv` and the summary written now.
+async fn summary_of(
+    store: &Store,
+    header: &RunHeader,
+    result_keys: &[String],
+) -> Result<(RunSummary, bool), PipelineError> {
+    let run_id = header.run_id.as_str();
     let summary_key = keys::summary_key(run_id);
     if let Some(written) = store.get_optional(&summary_key).await? {
-        return Ok(Some((read_summary(&summary_key, &written)?, false)));
+        return Ok((read_summary(&summary_key, &written)?, false));
     }
-    let Some(header) = store.get_optional(&keys::run_header_key(run_id)).await? else {
-        return Ok(None);
-    };
-    let header: RunHeader = serde_json::from_slice(&header)
-        .map_err(|e| PipelineError::Data { what: keys::run_header_key(run_id), detail: e.to_string() })?;
-    let result_keys = store.list_keys(&keys::results_prefix(run_id)).await?;
-    if result_keys.len() < header.actions {
-        return Ok(None);
-    }
-    let results: Vec<ActionResult> = store.get_json_all(&result_keys).await?;
+    let results = results_of(store, run_id, result_keys).await?;
     let report_key = keys::report_key(run_id);
     store.put(&report_key, report_csv(&results), "text/csv").await?;
     let summary = summarize(run_id, header.actions, &results, &report_key, clock::now());
     if store.put_json_once(&summary_key, &summary).await? == PutOnce::AlreadyExists {
         // Another call completed it at the same time: announce its summary, not ours.
         let written = store.get(&summary_key).await?;
-        return Ok(Some((read_summary(&summary_key, &written)?, false)));
+        return Ok((read_summary(&summary_key, &written)?, false));
     }
     tracing::info!(run_id, planned = summary.planned, by_outcome = ?summary.by_outcome, "run complete");
-    Ok(Some((summary, true)))
+    Ok((summary, true))
 }
 
 fn read_summary(key: &str, bytes: &[u8]) -> Result<RunSummary, PipelineError> {

@@ -1,13 +1,12 @@
 //! Execute one action: read the message, claim it in the ledger (or find its result
 //! already there), make the checks the plan asks for, call Zoom, classify the answer by
-//! error code, and record exactly one result. When the run's last result is in, write
-//! its summary once and announce it.
+//! error code, and record exactly one result. A run's end (its summary, its
+//! notification) is the watcher's: no executor lists a run's results.
 
 use std::sync::Arc;
 
 use jiff::SignedDuration;
 use offboard_core::ledger::Claim;
-use offboard_core::summary::RunSummary;
 use offboard_core::undo::restore_steps;
 use offboard_core::{
     Action, ActionKind, ActionMessage, ActionResult, Change, DeleteMode, Findings, MeetingsRule, Outcome,
@@ -17,19 +16,17 @@ use offboard_zoom::{DeleteAction, DeleteOptions, ErrorKind, ZoomCall, ZoomClient
 use tracing::Instrument;
 
 use crate::clock;
-use crate::completion;
 use crate::error::PipelineError;
 use crate::keys;
 use crate::ledger::{ClaimOutcome, Ledger};
-use crate::notify::Notifier;
 use crate::signing::SignedPlans;
 use crate::store::PutOnce;
 
 /// What became of one message.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Execution {
-    /// A result was recorded now.
-    Recorded { run_id: String, action_id: String, outcome: &'static str },
+    /// A result was recorded now (`result`, for the batch's digest).
+    Recorded { run_id: String, action_id: String, outcome: &'static str, result: Box<ActionResult> },
     /// The action's result already existed: acknowledged without a Zoom call.
     AlreadyRecorded { run_id: String, action_id: String },
     /// Another invocation is acting on it: try again after `wait`.
@@ -57,8 +54,6 @@ impl Execution {
 pub struct Executor {
     pub zoom: Arc<ZoomClient>,
     pub ledger: Ledger,
-    /// Where the end of a run is announced; `None` records the summary only.
-    pub notifier: Option<Notifier>,
     /// The plans the planner signed: a message is acted on only if its action is one.
     pub plans: SignedPlans,
 }
@@ -148,7 +143,7 @@ impl Executor {
         match self.ledger.record(&result).await? {
             PutOnce::Written => {
                 tracing::info!(outcome = label, attempt = claim.attempt, "result recorded");
-                Ok(Execution::Recorded { run_id, action_id, outcome: label })
+                Ok(Execution::Recorded { run_id, action_id, outcome: label, result: Box::new(result) })
             }
             PutOnce::AlreadyExists => Ok(Execution::AlreadyRecorded { run_id, action_id }),
         }
@@ -184,7 +179,9 @@ impl Executor {
             Claim::new(&message.run_id, &message.action.action_id, attempts, "gave up", now, SignedDuration::ZERO);
         let outcome = Outcome::GaveUp { attempts, reason: reason.to_string() };
         let result = self.result(message, &claim, outcome, None, Findings::default(), None);
-        let written = self.ledger.record(&result).await?;
+        // Every delivery may have failed before claiming (the plan unreadable): the first
+        // claim goes first, so a redrive of this message finds the result and acts not.
+        let written = self.ledger.record_unacted(&result, "gave up", now).await?;
         tracing::error!(
             run_id = %message.run_id,
             action_id = %message.action.action_id,
@@ -195,13 +192,6 @@ impl Executor {
             "gave up on the action after its last allowed delivery"
         );
         Ok(())
-    }
-
-    /// When every action of the run has its result, its end (the summary, then the
-    /// notification, once): see [`completion::complete_if_done`]. An error means the end
-    /// is not finished: call again later (the batch brings a message of the run back).
-    pub async fn complete_if_done(&self, run_id: &str) -> Result<Option<RunSummary>, PipelineError> {
-        completion::complete_if_done(self.ledger.store(), self.notifier.as_ref(), run_id).await
     }
 }
 

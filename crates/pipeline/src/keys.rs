@@ -83,8 +83,8 @@ pub fn claim_key(run_id: &str, action_id: &str, attempt: u32) -> String {
     format!("runs/{run_id}/claims/{action_id}/{attempt}.json")
 }
 
-/// How many actions the run sent: written before the first is sent, so the executor
-/// that records the last result knows it is the last.
+/// How many actions the run sent: written before the first is sent, so the watcher
+/// knows when the run has every result.
 pub fn run_header_key(run_id: &str) -> String {
     format!("runs/{run_id}/run.json")
 }
@@ -113,6 +113,39 @@ pub fn notify_claim_key(run_id: &str, attempt: u32) -> String {
     format!("runs/{run_id}/notify-claims/{attempt}.json")
 }
 
+/// The results one executor batch recorded, copied together (`runs/<run>/digests/<batch>.json`),
+/// so the run's summary reads one object per batch instead of one per action. The results
+/// stay the truth: one a digest lacks is read on its own.
+/// `batch_id` (Lambda's request id) keeps only letters, digits, `-` and `_`.
+pub fn digest_key(run_id: &str, batch_id: &str) -> String {
+    let batch: String =
+        batch_id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    format!("runs/{run_id}/digests/{batch}.json")
+}
+
+pub fn digests_prefix(run_id: &str) -> String {
+    format!("runs/{run_id}/digests/")
+}
+
+/// The run was announced as stalled with this many results (write-once, so each count is
+/// announced once).
+pub fn stalled_key(run_id: &str, results: usize) -> String {
+    format!("runs/{run_id}/stalled/{results}.json")
+}
+
+/// The watcher's list of runs to watch: `watch/<run>.json`, written by the planner before
+/// it sends a run's first action, deleted by the watcher once the run's end is announced.
+pub const WATCH_PREFIX: &str = "watch/";
+
+pub fn watch_key(run_id: &str) -> String {
+    format!("{WATCH_PREFIX}{run_id}.json")
+}
+
+/// The run a `watch/<run>.json` key names.
+pub fn run_of_watch_key(key: &str) -> Option<&str> {
+    key.strip_prefix(WATCH_PREFIX)?.strip_suffix(".json").filter(|run| !run.is_empty() && !run.contains('/'))
+}
+
 /// An admin asks for the undo of `<run>` by writing `undo/<run>.json`.
 pub const UNDO_PREFIX: &str = "undo/";
 
@@ -131,5 +164,14 @@ mod tests {
         assert_eq!(decode_event_key("inbox/Q4+leavers%2Bcontractors.csv"), "inbox/Q4 leavers+contractors.csv");
         assert_eq!(decode_event_key("inbox/caf%C3%A9.csv"), "inbox/café.csv");
         assert_eq!(decode_event_key("inbox/plain.csv"), "inbox/plain.csv");
+    }
+
+    #[test]
+    fn a_watch_key_names_its_run_and_nothing_else_does() {
+        assert_eq!(run_of_watch_key(&watch_key("roster-1a2b")), Some("roster-1a2b"));
+        assert_eq!(run_of_watch_key("watch/.json"), None);
+        assert_eq!(run_of_watch_key("watch/a/b.json"), None);
+        assert_eq!(run_of_watch_key("watch/notes.txt"), None);
+        assert_eq!(run_of_watch_key("runs/r/run.json"), None);
     }
 }

@@ -4,9 +4,11 @@
 //!   sweep is due → back up the account, decide, write the plan, fan the actions out to
 //!   SQS (or hold them for approval).
 //! - [`executor::Executor`]: one queued action → a claim in the ledger, the checks, the
-//!   Zoom call → one result in S3; the run's last result → its summary and notification.
+//!   Zoom call → one result in S3.
 //! - [`batch::BatchRunner`]: one SQS batch through the executor: concurrency, visibility,
-//!   the DLQ with a reason, `batchItemFailures`.
+//!   the DLQ with a reason, `batchItemFailures`, the batch's digest of results.
+//! - [`watch::Watcher`]: once a minute, every sent run counted by listing its results:
+//!   a complete one's summary and notification, a stalled one announced.
 //!
 //! The decisions themselves live in `offboard-core`; Zoom is reached through
 //! `offboard-zoom`. This crate is the glue: where bytes come from and where they go.
@@ -34,6 +36,7 @@ pub mod settings;
 pub mod signing;
 pub mod store;
 pub mod trigger;
+pub mod watch;
 
 pub use error::PipelineError;
 pub use executor::{Execution, Executor};

@@ -1,11 +1,14 @@
-//! The end of a run, announced on the notification topic (SNS): a short subject people
-//! read in their mail, and the summary as JSON for whatever subscribes. When it is
-//! published, and that it is published once, is `completion`'s business.
+//! The end of a run, and a run that stalled, announced on the notification topic (SNS):
+//! a short subject people read in their mail, and the summary (or the stall) as JSON for
+//! whatever subscribes, with an `event` attribute (`run_completed`, `run_stalled`) to
+//! filter on. When they are published, and that each is published once, is
+//! `completion`'s and `watch`'s business.
 
 use aws_sdk_sns::error::DisplayErrorContext;
 use aws_sdk_sns::types::MessageAttributeValue;
 use jiff::SignedDuration;
 use offboard_core::summary::RunSummary;
+use offboard_core::watch::Stall;
 
 use crate::error::PipelineError;
 
@@ -37,24 +40,47 @@ impl Notifier {
 
     /// Publishes the run's end; SNS's message id when it gave one.
     pub async fn run_completed(&self, summary: &RunSummary) -> Result<Option<String>, PipelineError> {
-        let message = serde_json::to_string_pretty(summary)
-            .map_err(|e| PipelineError::Data { what: "serializing the summary".into(), detail: e.to_string() })?;
-        let attribute = |value: &str| MessageAttributeValue::builder().data_type("String").string_value(value).build();
+        let id = self.publish("run_completed", &summary.run_id, &subject(summary), summary).await?;
+        tracing::info!(run_id = %summary.run_id, "run completion published");
+        Ok(id)
+    }
+
+    /// Publishes that the run stalled; SNS's message id when it gave one.
+    pub async fn run_stalled(&self, stall: &Stall) -> Result<Option<String>, PipelineError> {
+        let id = self.publish("run_stalled", &stall.run_id, &stall.subject(), stall).await?;
+        tracing::info!(run_id = %stall.run_id, "run stall published");
+        Ok(id)
+    }
+
+    async fn publish(
+        &self,
+        event: &str,
+        run_id: &str,
+        subject: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<Option<String>, PipelineError> {
+        let message = serde_json::to_string_pretty(body).map_err(|e| PipelineError::Data {
+            what: format!("serializing the {event} message"),
+            detail: e.to_string(),
+        })?;
         let attribute = |value: &str| {
-            attribute(value).map_err(|e| PipelineError::Sns { operation: "Publish", detail: e.to_string() })
+            MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value(value)
+                .build()
+                .map_err(|e| PipelineError::Sns { operation: "Publish", detail: e.to_string() })
         };
         let published = self
             .sns
             .publish()
             .topic_arn(&self.topic_arn)
-            .subject(subject(summary))
+            .subject(subject)
             .message(message)
-            .message_attributes("event", attribute("run_completed")?)
-            .message_attributes("run_id", attribute(&summary.run_id)?)
+            .message_attributes("event", attribute(event)?)
+            .message_attributes("run_id", attribute(run_id)?)
             .send()
             .await
             .map_err(|e| PipelineError::Sns { operation: "Publish", detail: DisplayErrorContext(e).to_string() })?;
-        tracing::info!(run_id = %summary.run_id, "run completion published");
         Ok(published.message_id().map(str::to_string))
     }
 }

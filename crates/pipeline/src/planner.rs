@@ -28,6 +28,7 @@ use crate::completion::{complete_if_done, RunHeader};
 use crate::error::PipelineError;
 use crate::input::{assemble_plan, executor_pace, read_hr, read_roster, PlanHeader, ReadInput};
 use crate::keys;
+use crate::ledger::record_unacted;
 use crate::notify::Notifier;
 use crate::outputs::{back_up, write_plan_outputs};
 use crate::queue::ActionQueue;
@@ -276,12 +277,12 @@ impl Planner {
         for refused in withheld {
             if let Some(action) = plan.body.actions.iter().find(|a| a.action_id == refused.action_id) {
                 let result = withheld_result(&run_id, action, refused);
-                store.put_json_once(&keys::result_key(&run_id, &action.action_id), &result).await?;
+                record_unacted(store, &result, "planner: withheld by the approval", crate::clock::now()).await?;
             }
         }
         let messages: Vec<ActionMessage> =
             to_send.iter().map(|a| ActionMessage::new(&plan.run_id, (*a).clone())).collect();
-        // Before the first message: the executor recording the last result must find it.
+        // Before the first message: the watcher counts the run's results against it.
         // Every action counts, the withheld ones too: they have their results already.
         let header = RunHeader {
             run_id: run_id.clone(),
@@ -290,6 +291,10 @@ impl Planner {
             sent_at: now_rfc3339(),
         };
         store.put_json(&keys::run_header_key(&run_id), &header).await?;
+        if !messages.is_empty() {
+            // The watcher finishes (or announces as stalled) only the runs listed here.
+            store.put_json(&keys::watch_key(&run_id), &header).await?;
+        }
         let sent = self.queue.send_all(&messages).await?;
         consume_schedule(store, &plan).await?;
         let marker = Sent {

@@ -99,6 +99,46 @@ fn policy_from(optional: impl Fn(&str) -> Option<String>) -> Result<Policy, Pipe
     Ok(policy)
 }
 
+/// The watcher's settings: it never talks to Zoom, so it reads no Zoom parameter.
+#[derive(Debug, Clone)]
+pub struct WatchSettings {
+    /// `OFFBOARD_BUCKET` (required).
+    pub bucket: String,
+    /// `OFFBOARD_TOPIC_ARN`: where ends and stalls are announced.
+    pub topic_arn: Option<String>,
+    /// `OFFBOARD_STALL_AFTER_SECONDS` (default 900): how long a run may go without a new
+    /// result, while some are missing, before it is announced as stalled.
+    pub stall_after: Duration,
+    /// `OFFBOARD_CLAIM_TTL_SECONDS` (default 900): how long a claim on publishing holds;
+    /// at least the watcher's timeout.
+    pub claim_ttl: Duration,
+}
+
+impl WatchSettings {
+    pub fn from_env() -> Result<WatchSettings, PipelineError> {
+        let optional = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let stall_default = offboard_core::watch::DEFAULT_STALL_AFTER.as_secs() as u64;
+        let stall_after =
+            parsed("OFFBOARD_STALL_AFTER_SECONDS", optional("OFFBOARD_STALL_AFTER_SECONDS"), stall_default)?;
+        if stall_after == 0 {
+            return Err(PipelineError::Config(
+                "environment variable OFFBOARD_STALL_AFTER_SECONDS must be above 0".into(),
+            ));
+        }
+        Ok(WatchSettings {
+            bucket: optional("OFFBOARD_BUCKET")
+                .ok_or_else(|| PipelineError::Config("environment variable OFFBOARD_BUCKET is not set".into()))?,
+            topic_arn: optional("OFFBOARD_TOPIC_ARN"),
+            stall_after: Duration::from_secs(stall_after),
+            claim_ttl: Duration::from_secs(parsed(
+                "OFFBOARD_CLAIM_TTL_SECONDS",
+                optional("OFFBOARD_CLAIM_TTL_SECONDS"),
+                900,
+            )?),
+        })
+    }
+}
+
 impl Settings {
     /// Reads `ZOOM_API_URL`, `ZOOM_OAUTH_URL` (defaults: Zoom's own), the
     /// `ZOOM_*_PARAM` parameter names, `OFFBOARD_BUCKET`, `OFFBOARD_QUEUE_URL`, and the

@@ -18,6 +18,13 @@ pub struct ObjectInfo {
     pub version_id: Option<String>,
 }
 
+/// One object of a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub key: String,
+    pub written: Option<jiff::Timestamp>,
+}
+
 /// Whether a write-once put wrote or found the object already there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PutOnce {
@@ -98,13 +105,22 @@ impl Store {
 
     /// Every key under `prefix`, in key order.
     pub async fn list_keys(&self, prefix: &str) -> Result<Vec<String>, PipelineError> {
-        let mut keys = Vec::new();
+        Ok(self.list_objects(prefix).await?.into_iter().map(|o| o.key).collect())
+    }
+
+    /// Every object under `prefix`, in key order, with when it was written (`None` when
+    /// S3 gives no time).
+    pub async fn list_objects(&self, prefix: &str) -> Result<Vec<Listed>, PipelineError> {
+        let mut objects = Vec::new();
         let mut pages = self.s3.list_objects_v2().bucket(&self.bucket).prefix(prefix).into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| self.error("ListObjectsV2", prefix, DisplayErrorContext(e)))?;
-            keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_string)));
+            objects.extend(page.contents().iter().filter_map(|o| {
+                let written = o.last_modified().and_then(|t| jiff::Timestamp::from_second(t.secs()).ok());
+                Some(Listed { key: o.key()?.to_string(), written })
+            }));
         }
-        Ok(keys)
+        Ok(objects)
     }
 
     pub async fn delete(&self, key: &str) -> Result<(), PipelineError> {
@@ -203,6 +219,12 @@ impl Store {
     pub async fn get_json_all<T: serde::de::DeserializeOwned>(&self, keys: &[String]) -> Result<Vec<T>, PipelineError> {
         use futures::{StreamExt, TryStreamExt};
         futures::stream::iter(keys).map(|key| self.get_json::<T>(key)).buffered(16).try_collect().await
+    }
+
+    /// Every object of `keys`, in order, 16 at a time.
+    pub async fn get_all(&self, keys: &[String]) -> Result<Vec<Vec<u8>>, PipelineError> {
+        use futures::{StreamExt, TryStreamExt};
+        futures::stream::iter(keys).map(|key| self.get(key)).buffered(16).try_collect().await
     }
 
     pub async fn get_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<T, PipelineError> {

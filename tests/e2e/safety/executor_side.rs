@@ -64,9 +64,9 @@ async fn a_delete_whose_manager_left_after_planning_fails_naming_the_manager_and
     assert_eq!(summary["by_outcome"], json!({ "failed": 1 }), "{summary}");
 }
 
-/// The summary is written and then the publish fails (the executor's role may not
-/// publish for a while, as an SNS outage or a broken topic policy would do): the run's
-/// end must still be announced, once, when publishing works again, without a new action.
+/// The summary is written and then the publish fails (the watcher's role may not publish
+/// for a while, as an SNS outage or a broken topic policy would do): the run's end must
+/// still be announced, once, by the next watch once publishing works, without a new action.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_notification_whose_publish_failed_is_published_once_when_publishing_works_again() {
     let stack = LocalStack::start(StackOptions { users: 100, seed: 62, ..StackOptions::default() }).await.unwrap();
@@ -76,88 +76,99 @@ async fn a_notification_whose_publish_failed_is_published_once_when_publishing_w
     stack.upload("inbox/leavers.csv", roster(&listed)).await.unwrap();
     let run_id = planned_run(&stack.deliver_s3_events().await.unwrap());
     let summary_key = format!("runs/{run_id}/summary.json");
+    assert_eq!(stack.list_keys("watch/").await.unwrap(), vec![format!("watch/{run_id}.json")], "the run is watched");
 
-    stack.deny(Principal::Executor, &["sns:Publish"], &stack.topic_arn).unwrap();
-    let drained = stack.drain_actions(Duration::from_secs(120));
-    let outage = async {
-        // The run completes while publishing fails: its summary is there, nobody is told.
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while stack.list_keys(&summary_key).await.unwrap().is_empty() {
-            assert!(Instant::now() < deadline, "the run did not complete");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        // The publish right after the summary, refused: its claim is released (claim 2).
-        let claims = format!("runs/{run_id}/notify-claims/");
-        while stack.list_keys(&claims).await.unwrap().len() < 2 {
-            assert!(Instant::now() < deadline, "the refused publish released no claim");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        let during = stack.topic_notifications().await.unwrap();
-        stack.heal(Principal::Executor).unwrap();
-        during
-    };
-    let (drained, during) = tokio::join!(drained, outage);
-    let stats = drained.unwrap();
-    assert_eq!(during, Vec::<Value>::new(), "nothing could be published during the outage");
-    assert!(stats.returned_for_retry >= 1, "a message of the run came back to publish again: {stats:?}");
-
+    // The run completes while publishing fails: its summary is there, nobody is told, and
+    // the refused publish released its claim (claim 2).
+    stack.deny(Principal::Watcher, &["sns:Publish"], &stack.topic_arn).unwrap();
+    stack.drain_actions(Duration::from_secs(120)).await.unwrap();
     let summary = stack.get_json(&summary_key).await.unwrap();
     assert_eq!(summary["by_outcome"], json!({ "done": 3 }), "{summary}");
+    assert_eq!(stack.list_keys(&format!("runs/{run_id}/notify-claims/")).await.unwrap().len(), 2);
+    assert_eq!(stack.topic_notifications().await.unwrap(), Vec::<Value>::new(), "nothing could be published");
+    assert_eq!(stack.list_keys("watch/").await.unwrap().len(), 1, "still watched: its end is not announced");
+    let refused = stack.watch().await.unwrap();
+    assert_eq!(refused["errors"].as_array().map(Vec::len), Some(1), "{refused}");
+
+    stack.heal(Principal::Watcher).unwrap();
+    let operations = stack.sim_operations().await.unwrap().len();
+    let watched = stack.watch().await.unwrap();
+    assert_eq!((watched["completed"].as_u64(), watched["errors"].as_array().map(Vec::len)), (Some(1), Some(0)));
+    assert_eq!(stack.sim_operations().await.unwrap().len(), operations, "announcing makes no Zoom call");
     let notifications = stack.topic_notifications().await.unwrap();
     assert_eq!(notifications.len(), 1, "published once, after the outage: {notifications:?}");
     assert!(notifications[0]["Subject"].as_str().unwrap().contains(&run_id), "{}", notifications[0]);
+    assert_eq!(notifications[0]["MessageAttributes"]["event"]["Value"], "run_completed");
     let published: Value = serde_json::from_str(notifications[0]["Message"].as_str().unwrap()).unwrap();
     // The summary as written (its float re-read through JSON may differ in the last digit).
     for field in ["run_id", "planned", "terminal", "by_outcome", "by_reason", "started_at", "finished_at"] {
         assert_eq!(published[field], summary[field], "the notification carries the summary as written: {field}");
     }
     assert!(stack.get_json(&format!("runs/{run_id}/notified.json")).await.is_ok(), "the publish is recorded");
+    assert_eq!(stack.list_keys("watch/").await.unwrap(), Vec::<String>::new(), "no longer watched");
 
-    // Once announced, a redelivered action announces nothing again.
+    // Once announced, a redelivered action and later watches announce nothing again.
     let plan = stack.get_json(&format!("runs/{run_id}/plan.json")).await.unwrap();
     let message =
         offboard_core::ActionMessage::new(&run_id, serde_json::from_value(plan["actions"][0].clone()).unwrap());
     stack.send_raw_action(&serde_json::to_string(&message).unwrap()).await.unwrap();
     stack.drain_actions(Duration::from_secs(60)).await.unwrap();
+    assert_eq!(stack.watch().await.unwrap()["runs"], 0);
     assert_eq!(stack.topic_notifications().await.unwrap(), Vec::<Value>::new());
     assert_eq!(stack.get_json(&summary_key).await.unwrap(), summary);
 }
 
-/// Publishing fails on every delivery the queue allows: the run's end must not be lost
-/// silently. The last delivery moves a message of the run to the DLQ with the reason, and
-/// redriving it (once publishing works) announces the run, once.
+/// A run whose actions never reach the executor (their messages lost) must not end in
+/// silence: once no result came for the stall time, the watcher announces it as stalled,
+/// once for as long as it stays stuck, and the run still completes, and is announced
+/// once, when its actions are sent again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_notification_that_fails_on_every_delivery_leaves_a_message_in_the_dlq_that_finishes_the_run() {
-    let stack = LocalStack::start(StackOptions { users: 100, seed: 63, ..StackOptions::default() }).await.unwrap();
+async fn a_run_whose_results_stop_coming_is_announced_as_stalled_once_and_still_completes() {
+    let options = StackOptions { users: 100, seed: 63, stall_after_seconds: Some(1), ..StackOptions::default() };
+    let stack = LocalStack::start(options).await.unwrap();
     small_runs_policy(&stack).await;
     let users = stack.sim_users().await.unwrap();
     let listed: Vec<String> = quiet_members(&users).iter().take(2).map(|u| email(u)).collect();
     stack.upload("inbox/leavers.csv", roster(&listed)).await.unwrap();
     let run_id = planned_run(&stack.deliver_s3_events().await.unwrap());
+    let lost = stack.take_actions().await.unwrap();
+    assert_eq!(lost.len(), 2, "both actions were on the queue");
 
-    stack.deny(Principal::Executor, &["sns:Publish"], &stack.topic_arn).unwrap();
-    stack.drain_actions(Duration::from_secs(180)).await.unwrap();
-    assert_eq!(stack.topic_notifications().await.unwrap(), Vec::<Value>::new());
-    let summary = stack.get_json(&format!("runs/{run_id}/summary.json")).await.unwrap();
-    assert_eq!(summary["by_outcome"], json!({ "done": 2 }), "{summary}");
-    assert!(stack.list_keys(&format!("runs/{run_id}/notified.json")).await.unwrap().is_empty());
-    let letters = stack.dead_letters().await.unwrap();
-    assert_eq!(letters.len(), 1, "{letters:?}");
-    let (body, attributes) = &letters[0];
-    let reason = &attributes["offboard_reason"];
-    assert!(reason.contains(&run_id) && reason.contains("notification") && reason.contains("redrive"), "{reason}");
-    let message: offboard_core::ActionMessage = serde_json::from_str(body).unwrap();
-    assert_eq!(message.run_id, run_id, "a message of the run, ready to redrive");
-
-    // Publishing works again; the admin redrives the message.
-    stack.heal(Principal::Executor).unwrap();
-    let operations = stack.sim_operations().await.unwrap().len();
-    stack.send_raw_action(body).await.unwrap();
-    stack.drain_actions(Duration::from_secs(60)).await.unwrap();
-    assert_eq!(stack.sim_operations().await.unwrap().len(), operations, "the redrive makes no Zoom call");
+    // Watch as the schedule would until the stall time has passed without a result.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let first = loop {
+        let watched = stack.watch().await.unwrap();
+        if watched["stalled"] == 1 {
+            break watched;
+        }
+        assert_eq!(watched["runs"], 1, "{watched}");
+        assert!(Instant::now() < deadline, "never announced as stalled: {watched}");
+    };
+    assert_eq!(first["announced_stalled"], 1, "{first}");
     let notifications = stack.topic_notifications().await.unwrap();
     assert_eq!(notifications.len(), 1, "{notifications:?}");
-    let published: Value = serde_json::from_str(notifications[0]["Message"].as_str().unwrap()).unwrap();
-    assert_eq!(published, summary);
-    assert!(stack.get_json(&format!("runs/{run_id}/notified.json")).await.is_ok());
+    assert_eq!(notifications[0]["MessageAttributes"]["event"]["Value"], "run_stalled");
+    let subject = notifications[0]["Subject"].as_str().unwrap();
+    assert!(subject.contains(&run_id) && subject.contains("0 of 2"), "{subject}");
+    let stall = stack.get_json(&format!("runs/{run_id}/stalled/0.json")).await.unwrap();
+    assert_eq!((stall["actions"].as_u64(), stall["results"].as_u64()), (Some(2), Some(0)), "{stall}");
+    let logs = stack.function_logs().unwrap();
+    assert!(logs.contains("\"RunsStalled\""), "the watcher's metric line names RunsStalled");
+
+    // Still stuck: stalled, not announced again.
+    let again = stack.watch().await.unwrap();
+    assert_eq!((again["stalled"].as_u64(), again["announced_stalled"].as_u64()), (Some(1), Some(0)), "{again}");
+    assert_eq!(stack.topic_notifications().await.unwrap(), Vec::<Value>::new());
+
+    // The admin sends the lost actions again: the run completes and is announced once.
+    for message in &lost {
+        stack.send_raw_action(message.body().unwrap()).await.unwrap();
+    }
+    stack.drain_actions(Duration::from_secs(120)).await.unwrap();
+    let summary = stack.get_json(&format!("runs/{run_id}/summary.json")).await.unwrap();
+    assert_eq!(summary["by_outcome"], json!({ "done": 2 }), "{summary}");
+    let notifications = stack.topic_notifications().await.unwrap();
+    assert_eq!(notifications.len(), 1, "{notifications:?}");
+    assert_eq!(notifications[0]["MessageAttributes"]["event"]["Value"], "run_completed");
+    assert_eq!(stack.list_keys("watch/").await.unwrap(), Vec::<String>::new());
 }

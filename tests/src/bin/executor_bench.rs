@@ -1,13 +1,15 @@
-//! `make bench`: the executor Lambda itself, one instance, on the local stack: the real
-//! release binary under cargo-lambda's emulator, SQS batches of 10 routed to it as the
-//! event source mapping would, its S3 ledger on moto's server, Zoom at the Business
-//! limits with 20 ms latency.
+//! `make bench`: the executor Lambda itself on the local stack: the real release binary
+//! under cargo-lambda's emulator (`--instances` of it, batches routed to each at once as
+//! the event source mapping's maximum concurrency does), its S3 ledger on moto's server
+//! (`--aws-latency-ms` per request), Zoom at the Business limits (`--zoom-latency-ms`),
+//! and the watcher invoked every `--watch-every-seconds`, as its schedule does.
 //!
 //! A roster of `--actions` members is planned (no hold, no meetings check, no SSO revoke:
 //! one Light call per action), the queue drained, and the run's own `summary.json` read:
-//! its achieved rate against the executor's budget (0.8 of Light's 80/s), and the share
-//! of 429s the simulator answered. The client-bench rows measure the same pacer without
-//! the Lambda around it, with one and four instances.
+//! its achieved rate against the executors' budget (`--budget-share` of Light's 80/s, all
+//! instances together), the share of 429s the simulator answered and its busiest
+//! one-second window, and the S3 requests the run cost per action (moto's count, from the
+//! roster's upload to the summary: planner, executors and watcher).
 
 use std::time::Duration;
 
@@ -30,6 +32,27 @@ struct Args {
     /// Actions of a batch in flight at once (`OFFBOARD_BATCH_CONCURRENCY`).
     #[arg(long)]
     concurrency: Option<usize>,
+    /// Executor instances (the event source mapping's maximum concurrency).
+    #[arg(long, default_value_t = 1)]
+    instances: usize,
+    /// Offboard's share of the account's budget (`OFFBOARD_BUDGET_SHARE`).
+    #[arg(long, default_value_t = 0.8)]
+    budget_share: f64,
+    /// Milliseconds each AWS request takes in moto before it is answered.
+    #[arg(long, default_value_t = 0)]
+    aws_latency_ms: u64,
+    /// Milliseconds each Zoom request takes.
+    #[arg(long, default_value_t = 20)]
+    zoom_latency_ms: u64,
+    /// How often the watcher looks while the queue drains (its schedule: 60).
+    #[arg(long, default_value_t = 60)]
+    watch_every_seconds: u64,
+    /// The most S3 requests an action may cost, averaged over the run.
+    #[arg(long, default_value_t = 3.0)]
+    max_s3_per_action: f64,
+    /// What the PASS/MISS line calls this configuration.
+    #[arg(long, default_value = "executor Lambda, 1 instance on the local stack")]
+    label: String,
     #[arg(long)]
     json: Option<std::path::PathBuf>,
 }
@@ -42,12 +65,16 @@ async fn main() -> anyhow::Result<()> {
         seed: 8,
         batch_size: Some(args.batch_size),
         batch_concurrency: args.concurrency,
+        executors: Some(args.instances),
+        budget_share: Some(args.budget_share),
+        aws_latency_ms: Some(args.aws_latency_ms),
+        watch_every: Some(Duration::from_secs(args.watch_every_seconds.max(1))),
         ..StackOptions::default()
     })
     .await?;
     stack.sim.with_state(|s| {
         let mut faults = s.current_faults();
-        faults.latency_ms = 20;
+        faults.latency_ms = args.zoom_latency_ms;
         s.set_faults(faults);
     });
     let policy = json!({
@@ -64,6 +91,7 @@ async fn main() -> anyhow::Result<()> {
         .map(offboard_e2e::people::email)
         .collect();
     anyhow::ensure!(members.len() == args.actions, "only {} plain active members", members.len());
+    stack.reset_aws_requests().await?;
     stack.upload("inbox/leavers.csv", roster(&members)).await?;
     let run_id = planned_run(&stack.deliver_s3_events().await?);
     let before: Value = reqwest::get(format!("{}/_sim/metrics", stack.sim.base_url())).await?.json().await?;
@@ -71,34 +99,69 @@ async fn main() -> anyhow::Result<()> {
     let after: Value = reqwest::get(format!("{}/_sim/metrics", stack.sim.base_url())).await?.json().await?;
     let summary = stack.get_json(&format!("runs/{run_id}/summary.json")).await.context("the run has no summary")?;
 
+    let requests = stack.aws_requests().await?;
+    let s3_of = |principal: Option<&str>| -> u64 {
+        requests
+            .iter()
+            .filter(|(p, service, _, _)| service == "s3" && principal.is_none_or(|wanted| p == wanted))
+            .map(|(_, _, _, n)| n)
+            .sum()
+    };
+    let per_action = |n: u64| n as f64 / args.actions as f64;
+    let s3_per_action = per_action(s3_of(None));
+    let mut by_operation = std::collections::BTreeMap::<String, u64>::new();
+    for (principal, service, operation, n) in &requests {
+        if service == "s3" {
+            *by_operation.entry(format!("{principal} {operation}")).or_insert(0) += n;
+        }
+    }
+
     let rate = summary["achieved_rate_per_second"].as_f64().unwrap_or(0.0);
-    let budget = 80.0 * 0.8;
+    let budget = 80.0 * args.budget_share;
     let count = |metrics: &Value, field: &str| metrics["labels"]["Light"][field].as_f64().unwrap_or(0.0);
-    let requests = count(&after, "requests") - count(&before, "requests");
+    let zoom_requests = count(&after, "requests") - count(&before, "requests");
     let throttled = count(&after, "throttled_per_second") - count(&before, "throttled_per_second");
-    let share_429 = if requests > 0.0 { throttled / requests } else { 0.0 };
+    let share_429 = if zoom_requests > 0.0 { throttled / zoom_requests } else { 0.0 };
+    let peak = after["labels"]["Light"]["peak_window"].as_f64().unwrap_or(0.0);
+    let limit = after["limits"]["Light"]["per_window"].as_f64().unwrap_or(80.0);
     println!(
-        "executor, 1 instance: {} actions in {} invocations, {:.1} s, {rate:.1}/s = {:.3} x budget {budget:.0}/s, \
-         429s {throttled} of {requests} Light requests, outcomes {}",
+        "{}: {} actions in {} invocations, {:.1} s, {rate:.1}/s = {:.3} x budget {budget:.0}/s, \
+         429s {throttled} of {zoom_requests} Light requests, busiest second {peak} (limit {limit}), outcomes {}",
+        args.label,
         args.actions,
         drained.invocations,
         summary["duration_seconds"].as_f64().unwrap_or(0.0),
         rate / budget,
         summary["by_outcome"]
     );
-    let verdict = if rate / budget >= args.min_ratio && share_429 <= 0.01 { "PASS" } else { "MISS" };
     println!(
-        "{verdict} executor Lambda, 1 instance on the local stack, batches of {}: {:.3} x budget, 429s {:.2}% \
-         (targets >= {} x, <= 1%)",
+        "S3 requests: {s3_per_action:.3} per action (planner {:.3}, executors {:.3}, watcher {:.3}); by operation {by_operation:?}",
+        per_action(s3_of(Some("planner"))),
+        per_action(s3_of(Some("executor"))),
+        per_action(s3_of(Some("watcher"))),
+    );
+    let fast = rate / budget >= args.min_ratio && share_429 <= 0.01 && peak <= limit;
+    println!(
+        "{} {}, batches of {}: {:.3} x budget, 429s {:.2}%, busiest second {peak} of {limit} \
+         (targets >= {} x, <= 1%, never above the limit)",
+        if fast { "PASS" } else { "MISS" },
+        args.label,
         args.batch_size,
         rate / budget,
         share_429 * 100.0,
         args.min_ratio
     );
+    println!(
+        "{} S3 requests per action, {} actions: {s3_per_action:.3} (target <= {})",
+        if s3_per_action <= args.max_s3_per_action { "PASS" } else { "MISS" },
+        args.actions,
+        args.max_s3_per_action
+    );
     if let Some(path) = args.json {
-        let figures = json!({"actions": args.actions, "invocations": drained.invocations, "rate": rate,
-                             "budget": budget, "ratio": rate / budget, "requests": requests, "throttled": throttled,
-                             "summary": summary});
+        let figures = json!({"actions": args.actions, "instances": args.instances, "invocations": drained.invocations,
+                             "rate": rate, "budget": budget, "ratio": rate / budget, "requests": zoom_requests,
+                             "throttled": throttled, "peak_window": peak, "limit": limit,
+                             "s3_per_action": s3_per_action, "s3_by_operation": by_operation, "summary": summary});
         std::fs::write(path, serde_json::to_vec_pretty(&figures)?)?;
     }
     Ok(())

@@ -1,7 +1,9 @@
 //! The executor Lambda: an SQS batch of actions → paced Zoom calls → one recorded result
 //! each; only the messages that need another try are named in `batchItemFailures`. Each
-//! batch ends with one CloudWatch Embedded Metric Format line.
+//! batch ends with one CloudWatch Embedded Metric Format line, the AWS requests it made
+//! among its figures.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
@@ -9,9 +11,9 @@ use jiff::SignedDuration;
 use lambda_runtime::{service_fn, LambdaEvent};
 use offboard_core::emf::{emf_line, Metric};
 use offboard_lambdas::{init_logging, Wiring};
+use offboard_pipeline::aws::RequestCounts;
 use offboard_pipeline::batch::{BatchReport, BatchRunner, BatchSettings, Delivery};
 use offboard_pipeline::ledger::Ledger;
-use offboard_pipeline::notify::Notifier;
 use offboard_pipeline::signing::{PlanSigner, SignedPlans};
 use offboard_pipeline::store::Store;
 use offboard_pipeline::Executor;
@@ -28,11 +30,6 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         zoom: wiring.zoom.clone(),
         plans: SignedPlans::new(store.clone(), signer),
         ledger: Ledger::new(store, claim_ttl),
-        // A claim on publishing a run's notification holds as long as a claim on an action.
-        notifier: settings
-            .topic_arn
-            .as_ref()
-            .map(|arn| Notifier::new(wiring.aws.sns.clone(), arn).with_claim_ttl(claim_ttl)),
     };
     let runner = BatchRunner {
         executor: &executor,
@@ -45,15 +42,17 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             concurrency: settings.execution.batch_concurrency,
         },
     };
-    let (runner, zoom) = (&runner, &wiring.zoom);
+    let (runner, zoom, requests) = (&runner, &wiring.zoom, &wiring.aws.requests);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         let throttled_before = zoom.throttled_responses();
+        let requests_before = requests.snapshot();
         let deadline = instant_of(event.context.deadline);
         let remaining_ms = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_millis() as u64);
         tracing::info!(messages = event.payload.records.len(), ?remaining_ms, "batch received");
         let deliveries = event.payload.records.into_iter().map(delivery).collect();
         let report = runner.run(deliveries, &event.context.request_id, deadline).await;
-        print_metrics(&report, zoom.throttled_responses().saturating_sub(throttled_before));
+        let sent = RequestCounts::since(requests, &requests_before);
+        print_metrics(&report, zoom.throttled_responses().saturating_sub(throttled_before), &sent);
         let mut response = SqsBatchResponse::default();
         for message_id in report.failures {
             response.add_failure(message_id);
@@ -80,12 +79,14 @@ fn instant_of(deadline_ms: u64) -> Option<Instant> {
     (deadline_ms > YEAR_2001_MS).then(|| Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms)))
 }
 
-/// One EMF line per batch: CloudWatch turns it into the Done, Failed, Throttled and
-/// AchievedRate metrics, dimensioned by function only.
-fn print_metrics(report: &BatchReport, throttled: u64) {
+/// One EMF line per batch: CloudWatch turns it into the Done, Failed, Throttled,
+/// AchievedRate, S3Requests and SqsRequests metrics, dimensioned by function only; the
+/// requests by operation (`S3.PutObject=20,...`) ride along as the `aws_requests` property.
+fn print_metrics(report: &BatchReport, throttled: u64, sent: &BTreeMap<(String, String), u64>) {
     let count = |label: &str| report.recorded.get(label).copied().unwrap_or(0) as f64;
     let recorded: usize = report.recorded.values().sum();
     let seconds = report.elapsed.as_secs_f64();
+    let requests_of = |service: &str| offboard_lambdas::requests_to(sent, service) as f64;
     let metrics = [
         Metric { name: "Done", unit: "Count", value: count("done") + count("already_done") },
         Metric { name: "Failed", unit: "Count", value: count("failed") + count("not_allowed") + report.gave_up as f64 },
@@ -98,7 +99,11 @@ fn print_metrics(report: &BatchReport, throttled: u64) {
             unit: "Count/Second",
             value: if seconds > 0.0 { recorded as f64 / seconds } else { 0.0 },
         },
+        Metric { name: "S3Requests", unit: "Count", value: requests_of("S3") },
+        Metric { name: "SqsRequests", unit: "Count", value: requests_of("SQS") },
     ];
+    let by_operation = offboard_lambdas::requests_property(sent);
     let timestamp_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-    println!("{}", emf_line(&[("Function", "executor")], &metrics, &[], timestamp_ms));
+    let properties = [("aws_requests", by_operation.as_str())];
+    println!("{}", emf_line(&[("Function", "executor")], &metrics, &properties, timestamp_ms));
 }
