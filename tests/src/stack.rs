@@ -47,8 +47,15 @@ pub const MAX_RECEIVE_COUNT: u32 = 5;
 const CLAIM_TTL_SECONDS: u32 = 10;
 /// How long the executor may take per invocation (the emulator's deadline).
 const EXECUTOR_TIMEOUT: Duration = Duration::from_secs(120);
-/// The watcher's timeout, as deployed.
+/// The watcher's timeout, as deployed: the TTL of its claim on a notification.
 const WATCHER_TIMEOUT: Duration = Duration::from_secs(60);
+/// The watcher's emulator's `--timeout`. The emulator applies it to every request it
+/// serves, the runtime's long poll for its next invocation included: a runtime idle for
+/// longer gets a 408 without a request id, and lambda_runtime exits on it (Lambda itself
+/// keeps an idle environment waiting). The watcher idles a full schedule period between
+/// looks, so its emulator's limit is well above that; the deployed timeout stays in its
+/// claim TTL.
+const WATCHER_EMULATOR_TIMEOUT: Duration = Duration::from_secs(900);
 
 /// What to start.
 #[derive(Debug, Clone, Default)]
@@ -415,7 +422,7 @@ impl LocalStack {
         let mut watcher_env = with_keys(Principal::Watcher)?;
         watcher_env.retain(|(name, _)| *name != "OFFBOARD_CLAIM_TTL_SECONDS");
         watcher_env.push(("OFFBOARD_CLAIM_TTL_SECONDS", WATCHER_TIMEOUT.as_secs().to_string()));
-        let watcher = start_function("watcher", 0, &watcher_env, &logs, WATCHER_TIMEOUT)?;
+        let watcher = start_function("watcher", 0, &watcher_env, &logs, WATCHER_EMULATOR_TIMEOUT)?;
 
         Ok(LocalStack {
             s3,

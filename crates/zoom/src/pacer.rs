@@ -1,9 +1,11 @@
 //! Pacing: how fast this client may call Zoom, per rate-limit label.
 //!
 //! Zoom's limits are per account and shared by every app on it (FACTS.md §2). Each label
-//! gets a token bucket refilled at `limit × budget share ÷ executors` per second, with
-//! room for one request, so calls go out evenly and no one-second window holds more
-//! than the share. A per-second 429 halves the rate and pauses the label for a second;
+//! gets a token bucket refilled at `limit × budget share ÷ executors` per second, so
+//! calls go out evenly. The bucket holds a quarter second's worth (at least one request):
+//! a client that paused for a moment (an executor between two SQS batches) makes that
+//! moment up instead of losing it, and no one-second window holds more than 1.25 × its
+//! rate, and a client that never pauses, its rate. A per-second 429 halves the rate and pauses the label for a second;
 //! the rate then grows back linearly (AIMD). A daily 429 blocks the label until Zoom's
 //! `Retry-After`. Time is always an argument: nothing here sleeps or reads a clock.
 
@@ -125,6 +127,10 @@ pub enum Pace {
 const FLOOR_SHARE: f64 = 0.05;
 /// How fast the rate grows back after a cut: this share of the configured rate per second.
 const RECOVERY_SHARE_PER_SECOND: f64 = 0.1;
+/// How much idle time a bucket banks: a quarter second of its rate (at least one request).
+/// An executor loses about 0.2 s between two batches of ten (the response, the event
+/// source's next receive); banked, that time is made up within the next batch.
+const CATCH_UP_SECONDS: f64 = 0.25;
 /// How long a per-second 429 pauses its label.
 const THROTTLE_PAUSE: Duration = Duration::from_secs(1);
 
@@ -161,7 +167,8 @@ impl Bucket {
         }
         let recovered = (self.rate + self.configured * RECOVERY_SHARE_PER_SECOND * elapsed).min(self.configured);
         // Tokens accrue at the average of the old and new rate over the interval.
-        self.tokens = (self.tokens + elapsed * (self.rate + recovered) / 2.0).min(1.0);
+        let capacity = (recovered * CATCH_UP_SECONDS).max(1.0);
+        self.tokens = (self.tokens + elapsed * (self.rate + recovered) / 2.0).min(capacity);
         self.rate = recovered;
         self.updated = now;
     }
@@ -281,6 +288,36 @@ mod tests {
         assert!((sent.len() as f64 / 10.0 - 16.0).abs() < 0.5, "{} in 10 s", sent.len());
         assert_eq!(pacer(RatePlan::Pro, 0.5, 1).config().rate(Label::Medium), 10.0);
         assert_eq!(pacer(RatePlan::Pro, 1.0, 1).config().rate(Label::Medium), 19.0, "5% kept back");
+    }
+
+    #[test]
+    fn a_pause_is_made_up_up_to_a_quarter_second_and_no_window_exceeds_one_and_a_quarter_the_rate() {
+        let t0 = Instant::now();
+        // 80 × 0.5 ÷ 5 = 8/s: a quarter second is two requests.
+        let mut p = pacer(RatePlan::Business, 0.5, 5);
+        assert_eq!(p.acquire(Label::Light, t0), Pace::Go, "a new bucket holds one request");
+        assert!(matches!(p.acquire(Label::Light, t0), Pace::Wait(_)), "and no more");
+        let later = t0 + Duration::from_secs(5);
+        assert_eq!(p.acquire(Label::Light, later), Pace::Go);
+        assert_eq!(p.acquire(Label::Light, later), Pace::Go, "a quarter second banked");
+        assert!(matches!(p.acquire(Label::Light, later), Pace::Wait(_)), "but not more");
+
+        // Batches of ten with a 0.2 s pause after each: the pauses are made up, and no
+        // one-second window holds more than rate × 1.25 (+ 1 for the window's edges).
+        let mut q = pacer(RatePlan::Business, 0.5, 5);
+        let (mut now, mut sent) = (t0, Vec::new());
+        for _ in 0..40 {
+            for _ in 0..10 {
+                if let Pace::Wait(wait) = q.acquire(Label::Light, now) {
+                    now += wait;
+                }
+                sent.push(now);
+            }
+            now += Duration::from_millis(200);
+        }
+        let rate = sent.len() as f64 / now.duration_since(t0).as_secs_f64();
+        assert!(rate > 8.0 * 0.97, "{rate}/s: the pauses were lost");
+        assert!(max_in_any_second(&sent) <= 11, "{}", max_in_any_second(&sent));
     }
 
     #[test]
