@@ -54,7 +54,7 @@ lint: ## cargo fmt --check, imports one way and files under 600 lines, no unused
 	cargo machete
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
-bench: setup build synth ## Every benchmark in one run (about 26 min): PASS/MISS per target, bench/results.json, BENCHMARKS.md
+bench: setup build synth ## Every benchmark in one run (about 30 min): PASS/MISS per target, bench/results.json, BENCHMARKS.md
 	$(PYTHON) scripts/bench.py
 
 deploy: ## Build the arm64 Lambda zips and deploy the stack with CDK (needs AWS credentials)

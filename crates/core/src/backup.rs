@@ -60,13 +60,19 @@ pub fn backup_csv(users: &[AccountUser]) -> Vec<u8> {
 /// Renders the users as JSON Lines, one user per line, fields as the plan knows them.
 pub fn backup_jsonl(users: &[AccountUser]) -> Vec<u8> {
     let mut out = Vec::with_capacity(users.len() * 256);
-    for user in users {
-        // An AccountUser always serializes (strings and numbers only).
-        if serde_json::to_writer(&mut out, user).is_ok() {
-            out.push(b'\n');
-        }
-    }
+    // Writing to a Vec cannot fail.
+    let _ = write_backup_jsonl(users, &mut out);
     out
+}
+
+/// [`backup_jsonl`] into a writer, a line at a time: the planner writes a million users
+/// straight into the gzip encoder, never holding the uncompressed lines.
+pub fn write_backup_jsonl<W: std::io::Write>(users: &[AccountUser], mut out: W) -> std::io::Result<W> {
+    for user in users {
+        serde_json::to_writer(&mut out, user)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(out)
 }
 
 /// What a backup holds: `backups/<run>/manifest.json`.

@@ -34,7 +34,7 @@ pub use action::{
     Action, ActionKind, Change, Checks, DeleteMode, DeleteSpec, LeftState, MeetingsRule, RecordingsRule,
     UnknownActionKind, UserState,
 };
-pub use backup::{backup_csv, backup_jsonl, BackupManifest};
+pub use backup::{backup_csv, backup_jsonl, write_backup_jsonl, BackupManifest};
 pub use estimate::PlanCounts;
 pub use guardrails::Hold;
 pub use hr::{parse_hr_file, HrFile, Termination};

@@ -7,10 +7,30 @@ use offboard_zoom::ZoomClient;
 
 use crate::error::PipelineError;
 
-/// Every user, the role names, the Zoom Rooms, read concurrently.
+/// Every user, the role names, the Zoom Rooms, read concurrently. Each page becomes
+/// [`AccountUser`]s as it arrives: a million-user account is never held twice, once as
+/// Zoom listed it and once as the plan knows it.
 pub async fn snapshot(zoom: &ZoomClient) -> Result<Account, PipelineError> {
-    let (users, roles, rooms) = tokio::try_join!(zoom.list_all_users(), zoom.list_roles(), zoom.zoom_room_emails())?;
-    Ok(account_of(users.into_iter().map(account_user).collect(), roles, &rooms))
+    let (mut users, inactive, pending, roles, rooms) = tokio::try_join!(
+        users_of(zoom, offboard_zoom::UserStatus::Active),
+        users_of(zoom, offboard_zoom::UserStatus::Inactive),
+        users_of(zoom, offboard_zoom::UserStatus::Pending),
+        zoom.list_roles(),
+        zoom.zoom_room_emails()
+    )?;
+    users.reserve_exact(inactive.len() + pending.len());
+    users.extend(inactive);
+    users.extend(pending);
+    Ok(account_of(users, roles, &rooms))
+}
+
+async fn users_of(
+    zoom: &ZoomClient,
+    status: offboard_zoom::UserStatus,
+) -> Result<Vec<AccountUser>, offboard_zoom::ZoomError> {
+    let mut users = Vec::new();
+    zoom.for_each_page(status, |page| users.extend(page.into_iter().map(account_user))).await?;
+    Ok(users)
 }
 
 /// The account from its three reads: users, `GET /roles`, the Zoom Rooms' emails.

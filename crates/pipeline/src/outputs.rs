@@ -3,11 +3,9 @@
 //! neither needs it: each is written from what it records alone (the account as read,
 //! the signed plan), so a redelivery can write it again; the planner only chooses when.
 
-use std::io::Write;
-
 use offboard_core::backup::BackupManifest;
 use offboard_core::report::{plan_csv, plan_summary};
-use offboard_core::{backup_csv, backup_jsonl, AccountUser, Plan};
+use offboard_core::{backup_csv, write_backup_jsonl, AccountUser, Plan};
 
 use crate::clock::now_rfc3339;
 use crate::error::PipelineError;
@@ -26,7 +24,7 @@ pub(crate) async fn back_up(
     let csv_key = keys::backup_key(run_id);
     let jsonl_gz_key = keys::backup_jsonl_key(run_id);
     store.put(&csv_key, backup_csv(users), "text/csv").await?;
-    store.put(&jsonl_gz_key, gzip(&backup_jsonl(users))?, "application/gzip").await?;
+    store.put(&jsonl_gz_key, gzipped_jsonl(users)?, "application/gzip").await?;
     let (by_status, by_type) = BackupManifest::count(users);
     let manifest = BackupManifest {
         run_id: run_id.to_string(),
@@ -61,10 +59,12 @@ pub(crate) async fn write_plan_outputs(store: &Store, plan: &Plan) -> Result<(),
     Ok(())
 }
 
-fn gzip(bytes: &[u8]) -> Result<Vec<u8>, PipelineError> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder
-        .write_all(bytes)
-        .and_then(|()| encoder.finish())
-        .map_err(|e| PipelineError::Data { what: "gzip of the backup".into(), detail: e.to_string() })
+fn gzipped_jsonl(users: &[AccountUser]) -> Result<Vec<u8>, PipelineError> {
+    let failed = |detail: String| PipelineError::Data { what: "gzip of the backup".into(), detail };
+    // serde_json writes a field at a time: buffered, deflate sees whole blocks.
+    let encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let buffered = write_backup_jsonl(users, std::io::BufWriter::with_capacity(64 * 1024, encoder))
+        .map_err(|e| failed(e.to_string()))?;
+    let encoder = buffered.into_inner().map_err(|e| failed(e.error().to_string()))?;
+    encoder.finish().map_err(|e| failed(e.to_string()))
 }

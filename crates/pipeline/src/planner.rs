@@ -177,6 +177,7 @@ impl Planner {
         if let Some(missing) = self.missing_scopes(&PLANNER_CALLS).await? {
             return rejected(missing, "missing_scope").await;
         }
+        let listing_started = std::time::Instant::now();
         let account = match self.snapshot().await {
             Ok(account) => account,
             // Zoom refused a read for good (a Dashboard the plan does not include, say):
@@ -194,7 +195,9 @@ impl Planner {
             due_terminations(store, now, &policy, &mut read.requests).await?;
             read.format = "sweep".to_string();
         }
+        let listed = listing_started.elapsed();
         let backup_key = back_up(store, &run_id, &account.users, &input, info.as_ref()).await?;
+        let backed_up = listing_started.elapsed();
 
         let header = PlanHeader {
             run_id: run_id.clone(),
@@ -204,6 +207,9 @@ impl Planner {
             backup_key,
         };
         let plan = assemble_plan(header, read, &account, &policy, executor_pace(&self.zoom));
+        // The plan is all that is left to write: the account goes before its JSON is made.
+        drop(account);
+        let decided = listing_started.elapsed();
         if let Some(missing) = self.missing_scopes(&actions_calls(&plan.body.actions)).await? {
             return rejected(format!("{missing}; nothing was planned or sent"), "missing_scope").await;
         }
@@ -212,6 +218,16 @@ impl Planner {
             return self.resume_written(store, &run_id).await;
         }
         write_plan_outputs(store, &plan).await?;
+        let written = listing_started.elapsed();
+        // Where a big account's minutes go: listing is Zoom's rate limit, the rest is ours.
+        let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        tracing::info!(
+            listing_ms = ms(listed),
+            backup_ms = ms(backed_up - listed),
+            decide_ms = ms(decided - backed_up),
+            write_ms = ms(written - decided),
+            "planner phases"
+        );
         self.resume(store, plan, None).await
     }
 
