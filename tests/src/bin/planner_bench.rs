@@ -35,10 +35,10 @@ struct Args {
 /// The fields of the planner's last `planner phases` log line.
 fn planner_phases(logs: &str) -> Option<serde_json::Value> {
     logs.lines()
+        .rev()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|line| line["fields"]["message"] == "planner phases")
+        .find(|line| line["fields"]["message"] == "planner phases")
         .map(|line| line["fields"].clone())
-        .last()
 }
 
 #[tokio::main]
