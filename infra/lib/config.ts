@@ -64,8 +64,11 @@ export interface OffboardConfig {
    */
   readonly approverPrincipalArns: string[];
 
-  /** Email address subscribed to the run-summary and alarm topic (empty: no subscription). */
+  /** Email address subscribed to every notification: held plans, refused files and approvals, stalls, completions and alarms (empty: no subscription). */
   readonly notificationEmail?: string;
+
+  /** Email address subscribed to completed runs only (`event` = `run_completed`): HR, say (empty: no subscription). */
+  readonly completionEmail?: string;
 
   /** Days a backup under `backups/` is kept. */
   readonly backupRetentionDays: number;
@@ -140,6 +143,7 @@ export const DEFAULTS: OffboardConfig = {
 export const CONTEXT_KEYS = Object.keys(DEFAULTS).concat([
   'ssmKmsKeyArn',
   'notificationEmail',
+  'completionEmail',
   'zoomApiUrl',
   'zoomOauthUrl',
 ]) as (keyof OffboardConfig)[];
@@ -257,6 +261,7 @@ export function validateConfig(raw: Record<string, unknown>): OffboardConfig {
     zoomClientSecretParam: ssmName('zoomClientSecretParam', v.zoomClientSecretParam),
     ssmKmsKeyArn: optional('ssmKmsKeyArn', v.ssmKmsKeyArn),
     notificationEmail: optional('notificationEmail', v.notificationEmail),
+    completionEmail: optional('completionEmail', v.completionEmail),
     backupRetentionDays: integer('backupRetentionDays', v.backupRetentionDays, 1, 36500),
     noncurrentVersionDays: integer('noncurrentVersionDays', v.noncurrentVersionDays, 1, 36500),
     accessLogRetentionDays: integer('accessLogRetentionDays', v.accessLogRetentionDays, 1, 36500),
@@ -281,8 +286,11 @@ export function validateConfig(raw: Record<string, unknown>): OffboardConfig {
   if (config.ssmKmsKeyArn && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(config.ssmKmsKeyArn)) {
     fail('ssmKmsKeyArn', `must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), got ${JSON.stringify(config.ssmKmsKeyArn)}`);
   }
-  if (config.notificationEmail && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(config.notificationEmail)) {
-    fail('notificationEmail', `must be an email address, got ${JSON.stringify(config.notificationEmail)}`);
+  for (const key of ['notificationEmail', 'completionEmail'] as const) {
+    const address = config[key];
+    if (address && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address)) {
+      fail(key, `must be an email address, got ${JSON.stringify(address)}`);
+    }
   }
   for (const key of ['zoomApiUrl', 'zoomOauthUrl'] as const) {
     const url = config[key];

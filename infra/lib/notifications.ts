@@ -1,7 +1,10 @@
 /**
  * Notifications: the one SNS topic people hear from, encrypted with the stack key. The
- * functions publish run summaries to it and the alarms (alarms.ts) publish to it, so it
- * exists before both; an email address in the config is subscribed to it.
+ * functions publish their notices to it (plan held, file rejected, approval refused, run
+ * stalled, run completed: the message attribute `event` names which) and the alarms
+ * (alarms.ts) publish to it, so it exists before both. `notificationEmail` is subscribed
+ * to everything; `completionEmail` (HR, say) only to completed runs, by a filter policy on
+ * `event`.
  *
  * Its resources are added to the stack itself, not to a construct of its own, so their
  * logical IDs stay those of the deployed stack (see offboard-stack.ts).
@@ -13,7 +16,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { OffboardConfig } from './config';
 
 export interface NotificationsProps {
-  readonly config: Pick<OffboardConfig, 'notificationEmail'>;
+  readonly config: Pick<OffboardConfig, 'notificationEmail' | 'completionEmail'>;
   /** The stack key (Storage.key). */
   readonly key: kms.IKey;
 }
@@ -30,5 +33,13 @@ export class Notifications {
     });
     const email = props.config.notificationEmail;
     if (email) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    const completions = props.config.completionEmail;
+    if (completions) {
+      this.topic.addSubscription(
+        new subscriptions.EmailSubscription(completions, {
+          filterPolicy: { event: sns.SubscriptionFilter.stringFilter({ allowlist: ['run_completed'] }) },
+        }),
+      );
+    }
   }
 }

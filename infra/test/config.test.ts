@@ -63,6 +63,7 @@ describe('config', () => {
     ['bucketNamePrefix', 'a-prefix-much-too-long-for-a-bucket'],
     ['zoomClientSecretParam', 'zoom secret'],
     ['notificationEmail', 'not-an-email'],
+    ['completionEmail', 'hr at acme'],
     ['logRetentionDays', 100],
     ['sweepSchedule', '0 6 * * *'],
     ['ssmKmsKeyArn', 'alias/aws/ssm'],

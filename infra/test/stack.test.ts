@@ -48,6 +48,7 @@ const custom = build({
   zoomAccountIdParam: '/acme/zoom/account',
   zoomClientIdParam: '/acme/zoom/id',
   zoomClientSecretParam: '/acme/zoom/secret',
+  completionEmail: 'hr-ops@example.com',
   ssmKmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
   notificationEmail: 'it-ops@example.com',
   backupRetentionDays: 30,
@@ -434,9 +435,16 @@ describe('notifications and alarms', () => {
     assert.equal(fn(t, 'executor')[1].Properties.Environment.Variables.OFFBOARD_TOPIC_ARN, undefined, 'the executor publishes nothing');
   });
 
-  it('subscribes the notification email when one is configured, and nobody otherwise', () => {
+  it('subscribes the notification email to everything and the completion email to completed runs only', () => {
     t.resourceCountIs('AWS::SNS::Subscription', 0);
-    custom.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'it-ops@example.com' });
+    const subscriptions = resources(custom.template, 'AWS::SNS::Subscription').map(([, s]) => s.Properties);
+    assert.equal(subscriptions.length, 2);
+    const everything = subscriptions.find((s) => s.Endpoint === 'it-ops@example.com');
+    assert.equal(everything?.Protocol, 'email');
+    assert.equal(everything?.FilterPolicy, undefined, 'the admins hear of everything');
+    const completions = subscriptions.find((s) => s.Endpoint === 'hr-ops@example.com');
+    assert.equal(completions?.Protocol, 'email');
+    assert.deepEqual(completions?.FilterPolicy, { event: ['run_completed'] }, 'HR hears of completed runs only');
   });
 
   const alarmsOn = (metric: string, dimension: Record<string, unknown>) =>

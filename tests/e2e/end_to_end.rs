@@ -8,7 +8,7 @@ use std::io::Read;
 use std::time::Duration;
 
 use offboard_e2e::people::{email, meeting_host, quiet_members};
-use offboard_e2e::{LocalStack, StackOptions, BUCKET};
+use offboard_e2e::{with_event, LocalStack, StackOptions, BUCKET};
 use serde_json::{json, Value};
 
 fn status_by_email(users: &[Value]) -> HashMap<String, String> {
@@ -190,6 +190,17 @@ async fn a_held_plan_sends_nothing_until_approved_and_a_stale_approval_is_refuse
     let again = stack.invoke_planner(&stack.delivered_events()[0]).await.unwrap();
     assert_eq!(again[0]["result"], "held", "a redelivery does not release a hold: {again}");
     assert_eq!(stack.queue_depth(&stack.action_queue_url).await.unwrap(), 0);
+    // The approvers were told once, redelivery or not: what waits, and how to send it.
+    let notifications = stack.topic_notifications().await.unwrap();
+    assert_eq!(notifications.len(), 1, "{notifications:?}");
+    let held_notice = &notifications[0];
+    assert_eq!(held_notice["MessageAttributes"]["event"]["Value"], "plan_held");
+    assert_eq!(held_notice["MessageAttributes"]["run_id"]["Value"], run_id.as_str());
+    assert_eq!(held_notice["Subject"], format!("Offboard run {run_id} held for approval: 25 actions"));
+    let published: Value = serde_json::from_str(held_notice["Message"].as_str().unwrap()).unwrap();
+    assert_eq!((published["actions"].as_u64(), published["threshold"].as_u64()), (Some(25), Some(20)));
+    assert_eq!(published["approve_command"], format!("offboard approve {run_id} --bucket {BUCKET}"));
+    assert_eq!(published["plan"], format!("s3://{BUCKET}/runs/{run_id}/plan.json"));
 
     // The approval arrives: the plan goes out, once.
     let approval = json!({ "approved_by": "it-admin@acme.example", "note": "Q4 leavers" });
@@ -225,6 +236,13 @@ async fn a_held_plan_sends_nothing_until_approved_and_a_stale_approval_is_refuse
     let responses = stack.deliver_s3_events().await.unwrap();
     let refused = reports(&responses, "approval_refused");
     assert_eq!(refused.len(), 1, "{responses:?}");
+    let notifications = stack.topic_notifications().await.unwrap();
+    let refused_notices = with_event(&notifications, "approval_refused");
+    assert_eq!(refused_notices.len(), 1, "{notifications:?}");
+    let published: Value = serde_json::from_str(refused_notices[0]["Message"].as_str().unwrap()).unwrap();
+    assert_eq!(published["changes_total"], 1, "{published}");
+    assert!(published["changes"][0].as_str().unwrap().starts_with(&email(quiet[30])), "{published}");
+    assert_eq!(with_event(&notifications, "plan_held").len(), 1, "the second run's hold: {notifications:?}");
     let refusal = stack.get_json(&format!("runs/{run_2}/approval-refused.json")).await.unwrap();
     let changes = refusal["changes"].as_array().unwrap();
     assert_eq!(changes.len(), 1, "{refusal}");
@@ -333,8 +351,25 @@ async fn a_file_that_does_not_validate_gets_error_json_and_no_action() {
         kinds.insert(kind);
         let run_id = report["run_id"].as_str().unwrap();
         let written = stack.list_keys(&format!("runs/{run_id}/")).await.unwrap();
-        assert_eq!(written, [format!("runs/{run_id}/error.json")], "no plan for a refused file");
+        let expected = [format!("runs/{run_id}/error.json"), format!("runs/{run_id}/notices/file_rejected.json")];
+        assert_eq!(written, expected, "no plan for a refused file, and its notice published");
     }
+    // Each refusal told the admins once: its file, its reason, for people and for machines.
+    let notifications = stack.topic_notifications_of("file_rejected").await.unwrap();
+    assert_eq!(notifications.len(), 4, "{notifications:?}");
+    let subjects: BTreeSet<&str> = notifications.iter().map(|n| n["Subject"].as_str().unwrap()).collect();
+    assert!(subjects.contains("Offboard refused names only.csv: no_email_column"), "{subjects:?}");
+    for notification in &notifications {
+        let published: Value = serde_json::from_str(notification["Message"].as_str().unwrap()).unwrap();
+        let run_id = notification["MessageAttributes"]["run_id"]["Value"].as_str().unwrap();
+        let error = stack.get_json(&format!("runs/{run_id}/error.json")).await.unwrap();
+        assert_eq!((&published["kind"], &published["error"]), (&error["kind"], &error["error"]), "{published}");
+    }
+    // A redelivered event is the same refusal: not announced again.
+    for event in stack.delivered_events() {
+        stack.invoke_planner(&event).await.unwrap();
+    }
+    assert_eq!(stack.topic_notifications().await.unwrap(), Vec::<Value>::new(), "announced once");
     let expected = ["no_date_column", "no_email_column", "not_text", "too_large"];
     assert_eq!(kinds, expected.iter().map(|k| k.to_string()).collect());
 

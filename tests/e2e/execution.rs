@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use offboard_e2e::chaos::{run, ChaosOptions};
 use offboard_e2e::people::{email, meeting_host, planned_run, quiet_members, roster};
-use offboard_e2e::{LocalStack, StackOptions, MAX_RECEIVE_COUNT};
+use offboard_e2e::{with_event, LocalStack, StackOptions, MAX_RECEIVE_COUNT};
 use serde_json::{json, Value};
 
 /// A roster of `count` quiet members, planned, without a hold: its run id.
@@ -124,7 +124,7 @@ async fn a_message_that_cannot_be_read_or_keeps_failing_ends_in_the_dlq_with_its
     }
     let summary = stack.get_json(&format!("runs/{run_id}/summary.json")).await.unwrap();
     assert_eq!(summary["by_outcome"], json!({ "gave_up": 2 }), "{summary}");
-    assert_eq!(stack.topic_notifications().await.unwrap().len(), 1);
+    assert_eq!(stack.topic_notifications_of("run_completed").await.unwrap().len(), 1);
     assert!(stack.sim_operations().await.unwrap().is_empty(), "nothing reached Zoom");
 }
 
@@ -198,7 +198,11 @@ async fn an_undo_restores_the_status_and_type_the_run_changed() {
     assert_eq!(undo_operations, expected);
     let summary = stack.get_json(&format!("runs/{undo_run}/summary.json")).await.unwrap();
     assert_eq!(summary["by_outcome"], json!({ "done": 8 }), "{summary}");
-    assert_eq!(stack.topic_notifications().await.unwrap().len(), 2, "the run's and the undo's");
+    let notifications = stack.topic_notifications().await.unwrap();
+    assert_eq!(with_event(&notifications, "run_completed").len(), 2, "the run's and the undo's: {notifications:?}");
+    let refused = with_event(&notifications, "file_rejected");
+    assert_eq!(refused.len(), 1, "the undo of a run that does not exist: {notifications:?}");
+    assert_eq!(refused[0]["MessageAttributes"]["run_id"]["Value"], "undo-no-such-run");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -205,11 +205,11 @@ async fn a_plan_an_approval_and_messages_forged_by_another_principal_lead_to_no_
         forged_actions.iter().map(|a| ActionMessage::new(forged_run, action(a))).collect();
     let real_plan: Value = serde_json::from_slice(&real_plan_bytes).unwrap();
     let mut redirected = action(&real_plan["actions"][0]);
-    redirected.user_id = targets[0]["id"].as_str().unwrap().to_string();
-    redirected.email = email(&targets[0]);
+    redirected.user_id = targets[0]["id"].as_str().unwrap().into();
+    redirected.email = email(&targets[0]).into();
     messages.push(ActionMessage::new(&real_run, redirected));
     let mut unplanned = action(&forged_actions[1]);
-    unplanned.action_id = "not-in-the-plan".to_string();
+    unplanned.action_id = "not-in-the-plan".into();
     messages.push(ActionMessage::new(&real_run, unplanned));
     for message in &messages {
         stack.send_raw_action(&serde_json::to_string(message).unwrap()).await.unwrap();

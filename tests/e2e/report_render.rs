@@ -23,13 +23,13 @@ fn out_dir(name: &str) -> PathBuf {
 
 fn member(id: &str, email: &str, role: &str) -> AccountUser {
     AccountUser {
-        id: Some(id.to_string()),
-        email: email.to_string(),
+        id: Some(id.into()),
+        email: email.into(),
         first_name: "F".into(),
         last_name: "L".into(),
         user_type: offboard_core::UserType::Licensed,
         status: UserStatus::Active,
-        role_id: Some(format!("role-{role}")),
+        role_id: Some(format!("role-{role}").into()),
         last_login_time: None,
         user_created_at: None,
         employee_id: None,
@@ -54,7 +54,7 @@ fn plan() -> Plan {
             .enumerate()
             .map(|(i, email)| Request {
                 line: i as u64 + 2,
-                email: Some(email.to_string()),
+                email: Some((*email).into()),
                 employee_id: None,
                 kind: ActionKind::Deactivate,
                 transfer_email: None,

@@ -837,6 +837,12 @@ impl LocalStack {
         messages.iter().map(|m| Ok(serde_json::from_str(m.body().unwrap_or("{}"))?)).collect()
     }
 
+    /// The notifications published so far whose `event` attribute is `event`; the others
+    /// are read and dropped.
+    pub async fn topic_notifications_of(&self, event: &str) -> anyhow::Result<Vec<Value>> {
+        Ok(with_event(&self.topic_notifications().await?, event))
+    }
+
     /// Every message in the DLQ: its body and its message attributes (name → value).
     pub async fn dead_letters(&self) -> anyhow::Result<Vec<(String, HashMap<String, String>)>> {
         let messages = self.take_all(&self.dlq_url).await?;
@@ -1196,4 +1202,9 @@ fn sqs_record(message: &aws_sdk_sqs::types::Message) -> Value {
         "eventSourceARN": queue_arn(ACTION_QUEUE),
         "awsRegion": REGION,
     })
+}
+
+/// Of some notifications (SNS's envelopes), those whose `event` attribute is `event`.
+pub fn with_event(notifications: &[Value], event: &str) -> Vec<Value> {
+    notifications.iter().filter(|n| n["MessageAttributes"]["event"]["Value"] == event).cloned().collect()
 }

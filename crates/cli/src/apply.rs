@@ -120,7 +120,7 @@ async fn execute(
 ) -> Result<Exit, Exit> {
     let _lock = run.lock()?;
     let recorded = run.recorded_ids()?;
-    let pending: Vec<&Action> = plan.body.actions.iter().filter(|a| !recorded.contains(&a.action_id)).collect();
+    let pending: Vec<&Action> = plan.body.actions.iter().filter(|a| !recorded.contains(a.action_id.as_str())).collect();
     if !pending.is_empty() {
         let approved = run.path("approval.json").is_file();
         if let (Some(hold), false) = (&plan.body.hold, confirm.approve_hold || approved) {

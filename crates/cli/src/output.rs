@@ -60,7 +60,7 @@ pub fn print_plan(plan: &Plan, format: Format) -> Result<(), Exit> {
                         a.line,
                         vec![
                             a.line.to_string(),
-                            a.email.clone(),
+                            a.email.to_string(),
                             a.kind().as_str().to_string(),
                             before,
                             // The line column already says which line asked for it.
@@ -75,7 +75,7 @@ pub fn print_plan(plan: &Plan, format: Format) -> Result<(), Exit> {
                     s.line,
                     vec![
                         s.line.to_string(),
-                        s.value.clone(),
+                        s.value.to_string(),
                         decision.to_string(),
                         String::new(),
                         s.reason.to_string(),

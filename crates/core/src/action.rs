@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::snapshot::{AccountUser, UserStatus, UserType};
@@ -118,8 +119,9 @@ pub enum Change {
     Deactivate,
     Downgrade,
     Delete(Box<DeleteSpec>),
-    /// Bring the user back to this state (an undo).
-    Restore(UserState),
+    /// Bring the user back to this state (an undo). Boxed, as a delete's spec is: every
+    /// action of a plan is as big as its biggest change.
+    Restore(Box<UserState>),
 }
 
 impl Change {
@@ -190,7 +192,7 @@ impl Checks {
 pub struct UserState {
     pub status: UserStatus,
     pub user_type: UserType,
-    pub role_id: Option<String>,
+    pub role_id: Option<CompactString>,
 }
 
 impl UserState {
@@ -208,7 +210,7 @@ pub struct LeftState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_type: Option<UserType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role_id: Option<String>,
+    pub role_id: Option<CompactString>,
 }
 
 impl LeftState {
@@ -229,11 +231,11 @@ impl LeftState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Action {
     /// Unique within the run, stable across re-plans of the same input and account.
-    pub action_id: String,
+    pub action_id: CompactString,
     pub change: Change,
     /// Zoom's id, or the email for a pending invitation (which has no id).
-    pub user_id: String,
-    pub email: String,
+    pub user_id: CompactString,
+    pub email: CompactString,
     /// The line that asked for it (0 for the sweep's own findings).
     pub line: u64,
     /// Why, when more than "listed on that line" (an HR termination, the sweep's finding).
@@ -286,10 +288,10 @@ struct ActionOut<'a> {
 /// [`Action`] as read, before its change is checked whole.
 #[derive(Deserialize)]
 struct ActionIn {
-    action_id: String,
+    action_id: CompactString,
     kind: ActionKind,
-    user_id: String,
-    email: String,
+    user_id: CompactString,
+    email: CompactString,
     line: u64,
     #[serde(default)]
     reason: Option<String>,
@@ -299,13 +301,13 @@ struct ActionIn {
     checks: Checks,
     before: UserState,
     #[serde(default)]
-    restore: Option<UserState>,
+    restore: Option<Box<UserState>>,
 }
 
 impl Serialize for Action {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let restore = match &self.change {
-            Change::Restore(to) => Some(to),
+            Change::Restore(to) => Some(to.as_ref()),
             _ => None,
         };
         ActionOut {
@@ -414,11 +416,11 @@ mod tests {
             json,
             r#"{"action_id":"0001","kind":"delete","user_id":"u1","email":"ana@acme.example","line":2,"delete":{"mode":"delete","transfer_email":"boss@acme.example","transfer_meetings":true,"transfer_webinars":true,"transfer_recordings":true,"transfer_whiteboards":true},"revoke_sso_first":false,"checks":{"upcoming_meetings":"ignore","cloud_recordings":"ignore"},"before":{"status":"active","user_type":2,"role_id":null}}"#
         );
-        let restore = action(Change::Restore(UserState {
+        let restore = action(Change::Restore(Box::new(UserState {
             status: UserStatus::Active,
             user_type: UserType::Licensed,
             role_id: Some("r".into()),
-        }));
+        })));
         for original in [delete, restore, action(Change::Deactivate), action(Change::Downgrade)] {
             let read: Action = serde_json::from_str(&serde_json::to_string(&original).unwrap()).unwrap();
             assert_eq!(read, original);

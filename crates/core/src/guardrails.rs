@@ -91,7 +91,7 @@ impl<'a> Refusals<'a> {
             Some(name) if self.actionable_roles.iter().any(|r| r.eq_ignore_ascii_case(name)) => {}
             Some(name) => return Some(SkipReason::ProtectedRole { role: name.to_string() }),
             // A role the roles list does not name is refused: it could be anything.
-            None => return Some(SkipReason::UnknownRole { role_id: Some(role_id.clone()) }),
+            None => return Some(SkipReason::UnknownRole { role_id: Some(role_id.to_string()) }),
         }
         account.is_room(user).then_some(SkipReason::ZoomRoom)
     }

@@ -62,7 +62,7 @@ impl Termination {
         let kind = self.action.unwrap_or(policy.hr_action);
         Request {
             line: self.line,
-            email: self.email.clone(),
+            email: self.email.as_deref().map(Into::into),
             employee_id: self.employee_id.clone(),
             kind,
             transfer_email: self.manager_email.clone().filter(|_| kind == ActionKind::Delete),
@@ -99,7 +99,7 @@ pub fn parse_hr_file(file: &str, bytes: &[u8], dates: &DatePolicy) -> Result<HrF
     let mut first_seen: HashMap<String, u64> = HashMap::new();
     for row in &table.rows {
         let cell = |column: Option<usize>| column.map(|c| row.get(c).trim()).filter(|v| !v.is_empty());
-        let reject = |value: &str, reason: SkipReason| SkippedRow { line: row.line, value: value.to_string(), reason };
+        let reject = |value: &str, reason: SkipReason| SkippedRow { line: row.line, value: value.into(), reason };
         let person = cell(email_column).or(cell(id_column)).unwrap_or("");
 
         let email = match cell(email_column).map(valid_email).transpose() {

@@ -8,6 +8,7 @@
 pub mod action;
 pub mod backup;
 pub mod email;
+mod email_index;
 pub mod emf;
 pub mod estimate;
 pub mod guardrails;
@@ -15,6 +16,7 @@ pub mod hr;
 pub mod html_report;
 pub mod ledger;
 pub mod message;
+pub mod notice;
 pub mod outcome;
 pub mod plan;
 pub mod policy;
@@ -29,6 +31,9 @@ mod transfer;
 pub mod undo;
 pub mod watch;
 pub mod workbook_bounds;
+
+/// The inline string of the snapshot and the plan, for the crates that build them.
+pub use compact_str::{format_compact, CompactString};
 
 pub use action::{
     Action, ActionKind, Change, Checks, DeleteMode, DeleteSpec, LeftState, MeetingsRule, RecordingsRule,

@@ -11,20 +11,20 @@
 //! `transfer.archive_email`), and with none the user is deactivated instead. [`recheck`]
 //! holds a stored plan to today's guardrails (an approval).
 
-use std::borrow::Cow;
-
+use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::action::{Action, ActionKind, Change, Checks, DeleteSpec, RecordingsRule, UserState};
 use crate::email;
+use crate::email_index::EmailIndex;
 use crate::estimate::{count, PlanCounts};
 use crate::guardrails::{hold, Hold, Refusals};
 use crate::hr::Termination;
 use crate::policy::Policy;
 use crate::request::{Request, SkipReason, SkippedRow};
 use crate::snapshot::{Account, AccountUser, UserStatus};
-use crate::transfer::Targets;
+use crate::transfer::{Leaving, Targets};
 
 /// The decision for some requests against an account, without run metadata.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,7 +89,7 @@ pub struct Decision<'a> {
 pub fn decide(input: Decision<'_>) -> PlanBody {
     let Decision { requests, rejected, scheduled, account, policy, calls_per_second } = input;
     let users = &account.users;
-    let by_email = email_index(account);
+    let by_email = EmailIndex::of(&account.users);
     let mut by_employee: FxHashMap<&str, usize> = FxHashMap::default();
     for (index, user) in users.iter().enumerate() {
         if let Some(id) = user.employee_id.as_deref() {
@@ -101,15 +101,15 @@ pub fn decide(input: Decision<'_>) -> PlanBody {
     let rows = requests.len() + rejected.len();
     let mut skipped = rejected;
     // The line of the request that acted on each user, `None` for none.
-    let mut acted_on: Vec<Option<u64>> = vec![None; users.len()];
-    let mut matches: Vec<(&Request, usize)> = Vec::new();
+    let mut acted_on = Leaving::none_of(users.len());
+    let mut matches: Vec<(&Request, usize)> = Vec::with_capacity(requests.len());
     let mut matched = 0;
     for request in requests {
         if let Some(reason) = request.email.as_deref().and_then(|e| refusals.refuse_email(e)) {
             skipped.push(skipped_row(request, reason));
             continue;
         }
-        let by_address = request.email.as_deref().and_then(|e| by_email.get(e)).copied();
+        let by_address = request.email.as_deref().and_then(|e| by_email.get(e));
         let found = by_address.or_else(|| request.employee_id.as_deref().and_then(|id| by_employee.get(id)).copied());
         let Some(index) = found else {
             let reason = if request.email.is_some() { SkipReason::NotInAccount } else { SkipReason::UnknownEmployeeId };
@@ -127,11 +127,11 @@ pub fn decide(input: Decision<'_>) -> PlanBody {
             skipped.push(skipped_row(request, reason));
             continue;
         }
-        if let Some(first_line) = acted_on[index] {
+        if let Some(first_line) = acted_on.line(index) {
             skipped.push(skipped_row(request, SkipReason::Duplicate { first_line: first_line.max(1) }));
             continue;
         }
-        acted_on[index] = Some(request.line);
+        acted_on.set(index, request.line);
         matches.push((request, index));
     }
 
@@ -146,7 +146,7 @@ pub fn decide(input: Decision<'_>) -> PlanBody {
     }
     let width = actions.len().to_string().len().max(4);
     for (index, action) in actions.iter_mut().enumerate() {
-        action.action_id = format!("{:0width$}", index + 1);
+        action.action_id = compact_str::format_compact!("{:0width$}", index + 1);
     }
     skipped.sort_by_key(|row| row.line);
 
@@ -156,18 +156,8 @@ pub fn decide(input: Decision<'_>) -> PlanBody {
 }
 
 fn skipped_row(request: &Request, reason: SkipReason) -> SkippedRow {
-    let value = request.email.as_ref().or(request.employee_id.as_ref()).cloned().unwrap_or_default();
+    let value = request.email.as_deref().or(request.employee_id.as_deref()).unwrap_or_default().into();
     SkippedRow { line: request.line, value, reason }
-}
-
-/// Each user's index by normalized email.
-fn email_index(account: &Account) -> FxHashMap<Cow<'_, str>, usize> {
-    let mut by_email: FxHashMap<Cow<'_, str>, usize> = FxHashMap::default();
-    by_email.reserve(account.users.len());
-    for (index, user) in account.users.iter().enumerate() {
-        by_email.insert(email::normalized(&user.email), index);
-    }
-    by_email
 }
 
 /// Today's guardrails over the actions of a stored plan (a held plan being approved): the
@@ -183,22 +173,19 @@ fn email_index(account: &Account) -> FxHashMap<Cow<'_, str>, usize> {
 /// that `transfer.accept_data_loss` no longer allows, is refused as `NoTransferTarget`.
 pub fn recheck(actions: &[Action], account: &Account, policy: &Policy) -> Vec<(usize, SkipReason)> {
     let refusals = Refusals::new(policy);
-    let by_email = email_index(account);
+    let by_email = EmailIndex::of(&account.users);
     let by_id: FxHashMap<&str, usize> =
         account.users.iter().enumerate().filter_map(|(i, u)| u.id.as_deref().map(|id| (id, i))).collect();
     let find = |action: &Action| {
         // A pending invitation is named by its email (it had no id; if it was accepted
         // since, the user found is no longer an invitation, and is checked as a user).
-        by_id
-            .get(action.user_id.as_str())
-            .copied()
-            .or_else(|| by_email.get(email::normalized(&action.user_id).as_ref()).copied())
+        by_id.get(action.user_id.as_str()).copied().or_else(|| by_email.get(&email::normalized(&action.user_id)))
     };
     let found: Vec<Option<usize>> = actions.iter().map(find).collect();
-    let mut leaving: Vec<Option<u64>> = vec![None; account.users.len()];
+    let mut leaving = Leaving::none_of(account.users.len());
     for (action, index) in actions.iter().zip(&found) {
         if let Some(index) = *index {
-            leaving[index] = Some(action.line);
+            leaving.set(index, action.line);
         }
     }
     let targets = Targets { account, by_email: &by_email, refusals: &refusals, leaving: &leaving };
@@ -329,7 +316,7 @@ fn action_for(request: &Request, change: Change, user: &AccountUser, policy: &Po
         (None, Some(note)) => Some(format!("listed on line {}; {note}", request.line)),
     };
     Action {
-        action_id: String::new(),
+        action_id: CompactString::default(),
         revoke_sso_first: policy.revoke_sso_first && live && change.kind().ends_access(),
         change,
         user_id: user.id.clone().unwrap_or_else(|| user.email.clone()),

@@ -17,12 +17,12 @@ pub fn plan_csv(plan: &Plan) -> Vec<u8> {
             action.line,
             [
                 action.line.to_string(),
-                action.email.clone(),
+                action.email.to_string(),
                 action.kind().as_str().to_string(),
                 String::new(),
                 action.why().into_owned(),
-                action.user_id.clone(),
-                action.action_id.clone(),
+                action.user_id.to_string(),
+                action.action_id.to_string(),
                 format!("{} type {}", action.before.status.as_str(), action.before.user_type),
             ],
         ));
@@ -33,7 +33,7 @@ pub fn plan_csv(plan: &Plan) -> Vec<u8> {
             row.line,
             [
                 row.line.to_string(),
-                row.value.clone(),
+                row.value.to_string(),
                 decision.to_string(),
                 row.reason.code().to_string(),
                 row.reason.to_string(),
@@ -156,8 +156,8 @@ mod tests {
         let user = AccountUser {
             id: Some("u1".into()),
             email: "ana@acme.example".into(),
-            first_name: String::new(),
-            last_name: String::new(),
+            first_name: Default::default(),
+            last_name: Default::default(),
             user_type: UserType::Licensed,
             status: UserStatus::Active,
             role_id: Some("m".into()),

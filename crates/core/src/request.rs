@@ -4,6 +4,7 @@
 //! it cannot use, or one the plan will not act on, becomes a [`SkippedRow`] with its
 //! [`SkipReason`], so a plan accounts for every line it was given.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::action::{ActionKind, LeftState, UserState};
@@ -13,7 +14,7 @@ use crate::action::{ActionKind, LeftState, UserState};
 pub struct Request {
     pub line: u64,
     /// Normalized; matched first.
-    pub email: Option<String>,
+    pub email: Option<CompactString>,
     /// Matched when there is no email, or the email is not in the account.
     pub employee_id: Option<String>,
     pub kind: ActionKind,
@@ -71,10 +72,11 @@ pub enum SkipReason {
     /// Undo: the user is already as they were before the run.
     AlreadyRestored,
     /// Undo: the user is neither as the run left them nor as they were before it:
-    /// someone changed them since, and an undo would overwrite that.
+    /// someone changed them since, and an undo would overwrite that. Boxed: the rare
+    /// reason would otherwise make every skipped row of a million-row plan twice the size.
     ChangedSince {
-        left: LeftState,
-        now: UserState,
+        left: Box<LeftState>,
+        now: Box<UserState>,
     },
     /// The user's role cannot be known: Zoom gave no `role_id` (`None`), or one the
     /// account's roles list does not name. Refused: it could be an admin's.
@@ -189,6 +191,6 @@ impl std::fmt::Display for SkipReason {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkippedRow {
     pub line: u64,
-    pub value: String,
+    pub value: CompactString,
     pub reason: SkipReason,
 }

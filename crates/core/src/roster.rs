@@ -15,6 +15,7 @@
 
 use std::borrow::Cow;
 
+use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 
 use crate::action::ActionKind;
@@ -131,7 +132,7 @@ pub struct RosterEntry {
     /// 1-based line of the file the row starts on (the row number in a workbook).
     pub line: u64,
     /// The email as compared: see [`email::normalize`].
-    pub email: String,
+    pub email: CompactString,
 }
 
 /// Parses a roster under the default policy: [`parse_roster_with`].
@@ -241,9 +242,9 @@ pub fn parse_roster_with(file: &str, bytes: &[u8], policy: &RosterPolicy) -> Res
     for row in first_row.into_iter().map(Ok).chain(rows) {
         let (line, raw) = row?;
         let (email, written) = if matches!(email::normalized(&raw), Cow::Borrowed(_)) {
-            (raw, None)
+            (CompactString::from(raw), None)
         } else {
-            (email::normalize(&raw), Some(raw))
+            (email::normalize(&raw).into(), Some(raw))
         };
         let invalid = email::invalid_reason(&email).map(|why| SkipReason::InvalidEmail { detail: why.to_string() });
         checked.push(Checked { line, email, written, invalid });
@@ -271,7 +272,7 @@ pub fn parse_roster_with(file: &str, bytes: &[u8], policy: &RosterPolicy) -> Res
             (Some(invalid), _) => invalid,
             (None, Some(first_line)) => SkipReason::Duplicate { first_line },
         };
-        let value = row.written.unwrap_or(row.email).trim().to_string();
+        let value = row.written.as_deref().unwrap_or(&row.email).trim().into();
         rejected.push(SkippedRow { line: row.line, value, reason });
     }
     let email_column = if columns.headerless {
@@ -286,7 +287,7 @@ pub fn parse_roster_with(file: &str, bytes: &[u8], policy: &RosterPolicy) -> Res
 struct Checked {
     line: u64,
     /// Normalized.
-    email: String,
+    email: CompactString,
     /// The cell as written, when normalizing changed it.
     written: Option<String>,
     invalid: Option<SkipReason>,

@@ -2,6 +2,7 @@
 //! the backup with no per-user call, and turned into requests that go through the same
 //! guardrails as any file.
 
+use compact_str::CompactString;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::email;
@@ -16,7 +17,7 @@ pub fn inactive_users(account: &Account, sweep: &SweepPolicy, now: Timestamp) ->
         return Vec::new();
     }
     let cutoff = now - SignedDuration::from_hours(24 * i64::from(sweep.inactive_days));
-    let parse = |text: &Option<String>| text.as_deref().and_then(|t| t.parse::<Timestamp>().ok());
+    let parse = |text: &Option<CompactString>| text.as_deref().and_then(|t| t.parse::<Timestamp>().ok());
     account
         .users
         .iter()
@@ -33,7 +34,7 @@ pub fn inactive_users(account: &Account, sweep: &SweepPolicy, now: Timestamp) ->
             };
             Some(Request {
                 line: 0,
-                email: Some(email::normalize(&user.email)),
+                email: Some(email::normalize(&user.email).into()),
                 employee_id: None,
                 kind: sweep.action,
                 transfer_email: None,
@@ -51,15 +52,15 @@ mod tests {
 
     fn user(email: &str, user_type: u8, status: UserStatus, login: Option<&str>, created: &str) -> AccountUser {
         AccountUser {
-            id: Some(email.to_string()),
-            email: email.to_string(),
-            first_name: String::new(),
-            last_name: String::new(),
+            id: Some(email.into()),
+            email: email.into(),
+            first_name: Default::default(),
+            last_name: Default::default(),
             user_type: user_type.into(),
             status,
             role_id: None,
-            last_login_time: login.map(str::to_string),
-            user_created_at: Some(created.to_string()),
+            last_login_time: login.map(Into::into),
+            user_created_at: Some(created.into()),
             employee_id: None,
         }
     }

@@ -31,7 +31,7 @@ pub fn plan_undo(results: &[ActionResult], account: &Account, calls_per_second: 
     let mut matched = 0;
     for (index, result) in sorted.into_iter().enumerate() {
         let line = index as u64 + 1;
-        let skip = |reason: SkipReason| SkippedRow { line, value: result.email.clone(), reason };
+        let skip = |reason: SkipReason| SkippedRow { line, value: result.email.as_str().into(), reason };
         let performed = result.performed.unwrap_or(result.kind);
         if !result.outcome.applied() {
             skipped.push(skip(SkipReason::NothingToUndo { outcome: result.outcome.label().to_string() }));
@@ -58,14 +58,14 @@ pub fn plan_undo(results: &[ActionResult], account: &Account, calls_per_second: 
             continue;
         }
         if !left.holds(&now) {
-            skipped.push(skip(SkipReason::ChangedSince { left, now }));
+            skipped.push(skip(SkipReason::ChangedSince { left: Box::new(left), now: Box::new(now) }));
             continue;
         }
         actions.push(Action {
-            action_id: result.action_id.clone(),
-            change: Change::Restore(prior),
-            user_id: result.user_id.clone(),
-            email: result.email.clone(),
+            action_id: result.action_id.as_str().into(),
+            change: Change::Restore(Box::new(prior)),
+            user_id: result.user_id.as_str().into(),
+            email: result.email.as_str().into(),
             line,
             reason: Some(format!("undo of {} {}", performed.as_str(), result.action_id)),
             revoke_sso_first: false,
@@ -93,10 +93,10 @@ mod tests {
 
     fn user(id: &str, status: UserStatus, user_type: u8) -> AccountUser {
         AccountUser {
-            id: Some(id.to_string()),
-            email: format!("{id}@acme.example"),
-            first_name: String::new(),
-            last_name: String::new(),
+            id: Some(id.into()),
+            email: format!("{id}@acme.example").into(),
+            first_name: Default::default(),
+            last_name: Default::default(),
             user_type: user_type.into(),
             status,
             role_id: None,
@@ -150,7 +150,7 @@ mod tests {
         ];
         let body = plan_undo(&results, &account, 10.0);
         let restored: Vec<(&str, &Change)> = body.actions.iter().map(|a| (a.user_id.as_str(), &a.change)).collect();
-        let back = Change::Restore(licensed.clone());
+        let back = Change::Restore(Box::new(licensed.clone()));
         assert_eq!(restored, vec![("deact", &back), ("down", &back)]);
         let codes: Vec<(&str, &str)> = body.skipped.iter().map(|s| (s.value.as_str(), s.reason.code())).collect();
         assert_eq!(
@@ -168,7 +168,7 @@ mod tests {
     fn an_undo_acts_only_on_users_still_as_the_run_left_them() {
         let licensed = state(UserStatus::Active, 2);
         let with_role = |mut state: UserState, role: &str| {
-            state.role_id = Some(role.to_string());
+            state.role_id = Some(role.into());
             state
         };
         let mut promoted = user("promoted", UserStatus::Inactive, 1);

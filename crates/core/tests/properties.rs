@@ -241,7 +241,7 @@ proptest! {
         let rendered = render(&roster);
         let parsed = parse_roster("inbox/generated.csv", &rendered.bytes)
             .map_err(|e| TestCaseError::fail(format!("{e}\n{:?}", String::from_utf8_lossy(&rendered.bytes))))?;
-        let entries: Vec<(u64, String)> = parsed.entries.iter().map(|e| (e.line, e.email.clone())).collect();
+        let entries: Vec<(u64, String)> = parsed.entries.iter().map(|e| (e.line, e.email.to_string())).collect();
         prop_assert_eq!(&entries, &rendered.entries, "{:?}", String::from_utf8_lossy(&rendered.bytes));
         let duplicates: Vec<(u64, u64)> = parsed
             .rejected
@@ -312,17 +312,17 @@ fn gen_account(users: &[GenUser]) -> Account {
         .iter()
         .enumerate()
         .map(|(i, u)| AccountUser {
-            id: (u.status != UserStatus::Pending).then(|| format!("id{i}")),
-            email: format!("u{i}@acme.example"),
-            first_name: String::new(),
-            last_name: String::new(),
+            id: (u.status != UserStatus::Pending).then(|| format!("id{i}").into()),
+            email: format!("u{i}@acme.example").into(),
+            first_name: Default::default(),
+            last_name: Default::default(),
             user_type: u.user_type.into(),
             status: u.status,
             role_id: match u.role {
-                0 => Some("r-member".to_string()),
-                1 => Some("r-admin".to_string()),
+                0 => Some("r-member".into()),
+                1 => Some("r-admin".into()),
                 2 => None,
-                _ => Some("r-unlisted".to_string()),
+                _ => Some("r-unlisted".into()),
             },
             last_login_time: None,
             user_created_at: None,
@@ -375,7 +375,7 @@ proptest! {
             .enumerate()
             .map(|(line, (who, kind, manager))| Request {
                 line: line as u64 + 2,
-                email: Some(format!("u{who}@acme.example")),
+                email: Some(format!("u{who}@acme.example").into()),
                 employee_id: None,
                 kind: *kind,
                 transfer_email: manager.filter(|_| *kind == ActionKind::Delete).map(|m| format!("u{m}@acme.example")),
@@ -445,13 +445,13 @@ proptest! {
         let mut results = Vec::new();
         for (i, (kind, now_status, now_type, prior_status, prior_type, role_changed)) in cases.iter().enumerate() {
             users.push(AccountUser {
-                id: Some(format!("id{i}")),
-                email: format!("u{i}@acme.example"),
-                first_name: String::new(),
-                last_name: String::new(),
+                id: Some(format!("id{i}").into()),
+                email: format!("u{i}@acme.example").into(),
+                first_name: Default::default(),
+                last_name: Default::default(),
                 user_type: (*now_type).into(),
                 status: *now_status,
-                role_id: Some(if *role_changed { "r-admin" } else { "r-member" }.to_string()),
+                role_id: Some(if *role_changed { "r-admin" } else { "r-member" }.into()),
                 last_login_time: None,
                 user_created_at: None,
                 employee_id: None,
@@ -480,7 +480,7 @@ proptest! {
             let result = results.iter().find(|r| r.action_id == action.action_id).expect("its result");
             let left = result.kind.leaves(result.prior.as_ref().expect("a prior"));
             prop_assert!(left.is_some_and(|left| left.holds(&action.before)), "{action:?}");
-            prop_assert_eq!(Some(action.change.clone()), result.prior.clone().map(Change::Restore));
+            prop_assert_eq!(Some(action.change.clone()), result.prior.clone().map(|prior| Change::Restore(Box::new(prior))));
         }
         for row in &body.skipped {
             if let SkipReason::ChangedSince { left, now } = &row.reason {

@@ -45,19 +45,19 @@ pub fn account_of(users: Vec<AccountUser>, roles: Vec<offboard_zoom::Role>, room
 /// A user as the Zoom API lists them, as the plan and the backup know them.
 pub fn account_user(user: offboard_zoom::User) -> AccountUser {
     AccountUser {
-        id: user.id,
-        email: user.email,
-        first_name: user.first_name,
-        last_name: user.last_name,
+        id: user.id.map(Into::into),
+        email: user.email.into(),
+        first_name: user.first_name.into(),
+        last_name: user.last_name.into(),
         user_type: user.user_type.into(),
         status: match user.status {
             offboard_zoom::UserStatus::Active => UserStatus::Active,
             offboard_zoom::UserStatus::Inactive => UserStatus::Inactive,
             offboard_zoom::UserStatus::Pending => UserStatus::Pending,
         },
-        role_id: user.role_id,
-        last_login_time: user.last_login_time,
-        user_created_at: user.user_created_at,
-        employee_id: user.employee_unique_id,
+        role_id: user.role_id.map(Into::into),
+        last_login_time: user.last_login_time.map(Into::into),
+        user_created_at: user.user_created_at.map(Into::into),
+        employee_id: user.employee_unique_id.map(Into::into),
     }
 }

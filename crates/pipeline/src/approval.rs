@@ -60,8 +60,8 @@ pub(crate) fn withhold(plan: &Plan, current: &Account, policy: &Policy) -> Vec<W
         .map(|(index, reason)| {
             let action = &plan.body.actions[index];
             Withheld {
-                action_id: action.action_id.clone(),
-                email: action.email.clone(),
+                action_id: action.action_id.to_string(),
+                email: action.email.to_string(),
                 code: reason.code().to_string(),
                 reason: format!("refused at approval: {reason}"),
             }

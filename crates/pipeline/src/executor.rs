@@ -108,7 +108,7 @@ impl Executor {
 
     async fn execute_action(&self, message: &ActionMessage, owner: &str) -> Result<Execution, PipelineError> {
         let action = &message.action;
-        let (run_id, action_id) = (message.run_id.clone(), action.action_id.clone());
+        let (run_id, action_id) = (message.run_id.clone(), action.action_id.to_string());
         let claim = match self.ledger.claim(&run_id, &action_id, owner, clock::now()).await? {
             ClaimOutcome::Claimed(claim) => claim,
             ClaimOutcome::Recorded => {
@@ -387,10 +387,10 @@ pub fn action_result(
     let did = performed.unwrap_or(action.kind());
     ActionResult {
         run_id: run_id.to_string(),
-        action_id: action.action_id.clone(),
+        action_id: action.action_id.to_string(),
         kind: action.kind(),
-        user_id: action.user_id.clone(),
-        email: action.email.clone(),
+        user_id: action.user_id.to_string(),
+        email: action.email.to_string(),
         outcome,
         performed: performed.filter(|p| *p != action.kind()),
         findings,

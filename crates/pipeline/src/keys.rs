@@ -103,6 +103,16 @@ pub fn notified_key(run_id: &str) -> String {
     format!("runs/{run_id}/notified.json")
 }
 
+/// Written once a planner notice of the run (a held plan, a refused file, a refused
+/// approval) is published: `runs/<run>/notices/<event>[-<which>].json`. `which` tells
+/// apart notices of one event that are not the same (two refused approvals).
+pub fn notice_key(run_id: &str, event: &str, which: Option<&str>) -> String {
+    match which {
+        Some(which) => format!("runs/{run_id}/notices/{event}-{which}.json"),
+        None => format!("runs/{run_id}/notices/{event}.json"),
+    }
+}
+
 /// The claims on publishing the run's notification, numbered as an action's claims are:
 /// `runs/<run>/notify-claims/<n>.json`.
 pub fn notify_claims_prefix(run_id: &str) -> String {

@@ -1,16 +1,20 @@
-//! The end of a run, and a run that stalled, announced on the notification topic (SNS):
-//! a short subject people read in their mail, and the summary (or the stall) as JSON for
-//! whatever subscribes, with an `event` attribute (`run_completed`, `run_stalled`) to
-//! filter on. When they are published, and that each is published once, is
-//! `completion`'s and `watch`'s business.
+//! Notices (`offboard_core::notice`) published on the notification topic (SNS): a short
+//! subject, plain text for email subscriptions and JSON for the rest (one message,
+//! `MessageStructure=json`), with `event` and `run_id` attributes to filter on. When
+//! they are published, and that each is published once, is the caller's business: the
+//! planner's for a held plan, a refused file and a refused approval (`announce_once`),
+//! `completion`'s and `watch`'s for a run's end and its stall.
 
 use aws_sdk_sns::error::DisplayErrorContext;
 use aws_sdk_sns::types::MessageAttributeValue;
 use jiff::SignedDuration;
+use offboard_core::notice::{self, Notice};
 use offboard_core::summary::RunSummary;
 use offboard_core::watch::Stall;
 
+use crate::clock;
 use crate::error::PipelineError;
+use crate::store::{PutOnce, Store};
 
 /// How long a claim on publishing a run's notification holds unless the notifier is
 /// told otherwise: the longest a Lambda invocation can run, so only a dead one's expires.
@@ -40,29 +44,34 @@ impl Notifier {
 
     /// Publishes the run's end; SNS's message id when it gave one.
     pub async fn run_completed(&self, summary: &RunSummary) -> Result<Option<String>, PipelineError> {
-        let id = self.publish("run_completed", &summary.run_id, &subject(summary), summary).await?;
-        tracing::info!(run_id = %summary.run_id, "run completion published");
-        Ok(id)
+        self.publish(&notice::run_completed(summary)).await
     }
 
     /// Publishes that the run stalled; SNS's message id when it gave one.
     pub async fn run_stalled(&self, stall: &Stall) -> Result<Option<String>, PipelineError> {
-        let id = self.publish("run_stalled", &stall.run_id, &stall.subject(), stall).await?;
-        tracing::info!(run_id = %stall.run_id, "run stall published");
-        Ok(id)
+        self.publish(&notice::run_stalled(stall)).await
     }
 
-    async fn publish(
-        &self,
-        event: &str,
-        run_id: &str,
-        subject: &str,
-        body: &impl serde::Serialize,
-    ) -> Result<Option<String>, PipelineError> {
-        let message = serde_json::to_string_pretty(body).map_err(|e| PipelineError::Data {
-            what: format!("serializing the {event} message"),
+    /// Publishes `notice`: the plain text to email subscriptions (and as SNS's default),
+    /// the JSON to queues, functions and webhooks, with `event` and `run_id` attributes
+    /// for subscriptions to filter on. SNS's message id when it gave one.
+    pub async fn publish(&self, notice: &Notice) -> Result<Option<String>, PipelineError> {
+        let event = notice.event.as_str();
+        let data = |what: &str, e: serde_json::Error| PipelineError::Data {
+            what: format!("serializing the {event} {what}"),
             detail: e.to_string(),
-        })?;
+        };
+        let machines = serde_json::to_string_pretty(&notice.json).map_err(|e| data("message", e))?;
+        let by_protocol = serde_json::json!({
+            "default": notice.text,
+            "email": notice.text,
+            "email-json": machines,
+            "sqs": machines,
+            "lambda": machines,
+            "http": machines,
+            "https": machines,
+        });
+        let message = serde_json::to_string(&by_protocol).map_err(|e| data("message structure", e))?;
         let attribute = |value: &str| {
             MessageAttributeValue::builder()
                 .data_type("String")
@@ -74,27 +83,51 @@ impl Notifier {
             .sns
             .publish()
             .topic_arn(&self.topic_arn)
-            .subject(subject)
+            .subject(&notice.subject)
+            .message_structure("json")
             .message(message)
             .message_attributes("event", attribute(event)?)
-            .message_attributes("run_id", attribute(run_id)?)
+            .message_attributes("run_id", attribute(&notice.run_id)?)
             .send()
             .await
             .map_err(|e| PipelineError::Sns { operation: "Publish", detail: DisplayErrorContext(e).to_string() })?;
+        tracing::info!(run_id = %notice.run_id, event, "notification published");
         Ok(published.message_id().map(str::to_string))
     }
 }
 
-/// At most 100 characters, as SNS requires of a subject.
-fn subject(summary: &RunSummary) -> String {
-    let problems = summary.count("failed") + summary.count("gave_up");
-    let text = format!(
-        "Offboard run {} finished: {} done, {} skipped, {} not allowed, {} failed",
-        summary.run_id,
-        summary.count("done") + summary.count("already_done"),
-        summary.count("skipped"),
-        summary.count("not_allowed"),
-        problems,
-    );
-    text.chars().take(100).collect()
+/// What `runs/<run>/notices/<event>.json` records: that the notice went out.
+#[derive(serde::Serialize)]
+struct Published<'a> {
+    run_id: &'a str,
+    event: &'a str,
+    published_at: jiff::Timestamp,
+    message_id: Option<String>,
+}
+
+/// Publishes `notice` unless `marker_key` says it was published already, then records it
+/// there. A redelivered event (S3 delivers at least once) finds the marker and publishes
+/// nothing; a crash between the publish and the marker publishes it again on the
+/// redelivery: a person may read it twice, never not at all. A failed publish is the
+/// caller's error, so the event is retried.
+pub async fn announce_once(
+    store: &Store,
+    notifier: Option<&Notifier>,
+    notice: &Notice,
+    marker_key: &str,
+) -> Result<(), PipelineError> {
+    let Some(notifier) = notifier else {
+        return Ok(());
+    };
+    if store.exists(marker_key).await? {
+        tracing::info!(event = notice.event.as_str(), "notice already published");
+        return Ok(());
+    }
+    let message_id = notifier.publish(notice).await?;
+    let published =
+        Published { run_id: &notice.run_id, event: notice.event.as_str(), published_at: clock::now(), message_id };
+    if store.put_json_once(marker_key, &published).await? == PutOnce::AlreadyExists {
+        tracing::info!(event = notice.event.as_str(), "a concurrent delivery published the notice too");
+    }
+    Ok(())
 }

@@ -16,6 +16,7 @@
 use std::sync::Arc;
 
 use jiff::Timestamp;
+use offboard_core::notice::{self, RunFiles};
 use offboard_core::sweep::inactive_users;
 use offboard_core::{parse_policy_over, Account, ActionMessage, ActionResult, InputError, Plan, Policy, PolicyError};
 use offboard_zoom::{ErrorKind, ZoomCall, ZoomClient, ZoomError};
@@ -29,7 +30,7 @@ use crate::error::PipelineError;
 use crate::input::{assemble_plan, executor_pace, read_hr, read_roster, PlanHeader, ReadInput};
 use crate::keys;
 use crate::ledger::record_unacted;
-use crate::notify::Notifier;
+use crate::notify::{announce_once, Notifier};
 use crate::outputs::{back_up, write_plan_outputs};
 use crate::queue::ActionQueue;
 use crate::schedule::{consume_schedule, due_terminations};
@@ -158,7 +159,7 @@ impl Planner {
             return self.resume_written(store, &run_id).await;
         }
         let source = input.source(store.bucket());
-        let rejected = |error: String, kind: &'static str| reject(store, &run_id, &source, error, kind);
+        let rejected = |error: String, kind: &'static str| self.reject(store, &run_id, &source, error, kind);
 
         let mut policy = match self.policy(store).await? {
             Ok(policy) => policy,
@@ -245,7 +246,7 @@ impl Planner {
             }
             Err(reason) => {
                 let source = keys::plan_key(run_id);
-                reject(store, run_id, &source, format!("{reason}; nothing sent"), "plan_not_signed").await
+                self.reject(store, run_id, &source, format!("{reason}; nothing sent"), "plan_not_signed").await
             }
         }
     }
@@ -268,6 +269,8 @@ impl Planner {
             let reason = if store.exists(&keys::approval_key(&run_id)).await? {
                 "approval present; its own event sends the plan".to_string()
             } else {
+                // Nobody has answered yet: the approvers are told (once per run).
+                self.announce_hold(store, &plan).await?;
                 hold.reason.clone()
             };
             tracing::warn!(%reason, "plan held for approval; nothing sent");
@@ -403,6 +406,24 @@ impl Planner {
         self.resume(store, plan, Some(approved)).await
     }
 
+    /// Tells the approvers that `plan` waits for them, once per run.
+    async fn announce_hold(&self, store: &Store, plan: &Plan) -> Result<(), PipelineError> {
+        let run_id = plan.run_id.as_str();
+        let (plan_key, plan_summary_key, plan_csv_key) =
+            (keys::plan_key(run_id), keys::plan_summary_key(run_id), keys::plan_csv_key(run_id));
+        let files = RunFiles {
+            bucket: store.bucket(),
+            plan_key: &plan_key,
+            plan_summary_key: &plan_summary_key,
+            plan_csv_key: &plan_csv_key,
+        };
+        let Some(notice) = notice::plan_held(plan, files, None) else {
+            return Ok(());
+        };
+        let marker = keys::notice_key(run_id, notice.event.as_str(), None);
+        announce_once(store, self.notifier.as_ref(), &notice, &marker).await
+    }
+
     async fn refuse_approval(
         &self,
         store: &Store,
@@ -410,10 +431,36 @@ impl Planner {
         reason: String,
         changes: &[String],
     ) -> Result<PlanReport, PipelineError> {
+        let refusal_key = keys::approval_refused_key(run_id);
         let body = ApprovalRefusal { run_id, reason: &reason, changes, refused_at: now_rfc3339() };
-        store.put_json(&keys::approval_refused_key(run_id), &body).await?;
+        store.put_json(&refusal_key, &body).await?;
         tracing::warn!(%reason, "approval refused; nothing sent");
+        let notice = notice::approval_refused(run_id, &reason, changes, &store.uri(&refusal_key));
+        // One notice per distinct refusal: a redelivered approval event is the same one.
+        let which = refusal_digest(&reason, changes);
+        let marker = keys::notice_key(run_id, notice.event.as_str(), Some(&which));
+        announce_once(store, self.notifier.as_ref(), &notice, &marker).await?;
         Ok(PlanReport::ApprovalRefused { run_id: run_id.to_string(), reason })
+    }
+
+    /// Records why a run's input was refused (`error.json`) and tells the admins; nothing
+    /// is sent.
+    async fn reject(
+        &self,
+        store: &Store,
+        run_id: &str,
+        source: &str,
+        error: String,
+        kind: &'static str,
+    ) -> Result<PlanReport, PipelineError> {
+        let error_key = keys::error_key(run_id);
+        let body = RunError { run_id, source, kind, error: error.clone(), created_at: now_rfc3339() };
+        store.put_json(&error_key, &body).await?;
+        tracing::warn!(%error, %error_key, "input refused; nothing sent");
+        let notice = notice::file_rejected(run_id, source, kind, &error, &store.uri(&error_key));
+        let marker = keys::notice_key(run_id, notice.event.as_str(), None);
+        announce_once(store, self.notifier.as_ref(), &notice, &marker).await?;
+        Ok(PlanReport::Rejected { run_id: run_id.to_string(), error_key, error })
     }
 
     /// The input read into requests, or why it was refused (the reason, and its kind for
@@ -501,17 +548,15 @@ fn actions_calls(actions: &[offboard_core::Action]) -> Vec<ZoomCall> {
     calls
 }
 
-/// Records why a run's input was refused (`error.json`); nothing is sent.
-async fn reject(
-    store: &Store,
-    run_id: &str,
-    source: &str,
-    error: String,
-    kind: &'static str,
-) -> Result<PlanReport, PipelineError> {
-    let error_key = keys::error_key(run_id);
-    let body = RunError { run_id, source, kind, error: error.clone(), created_at: now_rfc3339() };
-    store.put_json(&error_key, &body).await?;
-    tracing::warn!(%error, %error_key, "input refused; nothing sent");
-    Ok(PlanReport::Rejected { run_id: run_id.to_string(), error_key, error })
+/// Tells two refusals of one run's approval apart (hex, 16 characters): the same reason
+/// and changes are the same refusal, delivered again.
+fn refusal_digest(reason: &str, changes: &[String]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut digest = Sha256::new();
+    digest.update(reason.as_bytes());
+    for change in changes {
+        digest.update([0]);
+        digest.update(change.as_bytes());
+    }
+    digest.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
 }

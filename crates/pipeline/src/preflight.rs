@@ -87,13 +87,13 @@ fn representative_user() -> AccountUser {
 
 fn stand_in(id: &str, email: &str) -> AccountUser {
     AccountUser {
-        id: Some(id.to_string()),
-        email: email.to_string(),
-        first_name: "Representative".to_string(),
-        last_name: "User".to_string(),
+        id: Some(id.into()),
+        email: email.into(),
+        first_name: "Representative".into(),
+        last_name: "User".into(),
         user_type: UserType::Licensed,
         status: UserStatus::Active,
-        role_id: Some(ROLE_ID.to_string()),
+        role_id: Some(ROLE_ID.into()),
         last_login_time: None,
         user_created_at: None,
         employee_id: None,
@@ -106,7 +106,7 @@ fn stand_in_account(users: Vec<AccountUser>) -> Account {
 }
 
 fn request(kind: ActionKind) -> Request {
-    Request { line: 1, email: Some(EMAIL.to_string()), employee_id: None, kind, transfer_email: None, reason: None }
+    Request { line: 1, email: Some(EMAIL.into()), employee_id: None, kind, transfer_email: None, reason: None }
 }
 
 /// An HR row's request as the HR reader makes it (`Termination::request`: a manager is a
@@ -150,8 +150,8 @@ fn restores() -> Vec<Action> {
     let user = representative_user();
     let prior = UserState::of(&user);
     let downgraded = AccountUser {
-        id: Some("preflight-downgraded".to_string()),
-        email: "downgraded.user@preflight.invalid".to_string(),
+        id: Some("preflight-downgraded".into()),
+        email: "downgraded.user@preflight.invalid".into(),
         user_type: UserType::Basic,
         ..user.clone()
     };
@@ -159,8 +159,8 @@ fn restores() -> Vec<Action> {
         run_id: "preflight".to_string(),
         action_id: action_id.to_string(),
         kind,
-        user_id: of.id.clone().unwrap_or_default(),
-        email: of.email.clone(),
+        user_id: of.id.as_deref().unwrap_or_default().to_string(),
+        email: of.email.to_string(),
         outcome: Outcome::Done,
         performed: None,
         findings: Findings::default(),

@@ -167,7 +167,7 @@ impl SignedPlans {
             .get_or_try_init(|| async {
                 let read = read_signed_plan(&self.store, &self.signer, run_id).await?;
                 Ok::<_, PipelineError>(Arc::new(read.map(|plan| {
-                    plan.body.actions.into_iter().map(|a| (a.action_id.clone(), a)).collect::<HashMap<_, _>>()
+                    plan.body.actions.into_iter().map(|a| (a.action_id.to_string(), a)).collect::<HashMap<_, _>>()
                 })))
             })
             .await?;

@@ -47,6 +47,11 @@ impl Store {
         &self.bucket
     }
 
+    /// `s3://bucket/key`, as people and the CLI name an object.
+    pub fn uri(&self, key: &str) -> String {
+        format!("s3://{}/{key}", self.bucket)
+    }
+
     fn error(&self, operation: &'static str, key: &str, detail: impl std::fmt::Display) -> PipelineError {
         PipelineError::S3 { operation, bucket: self.bucket.clone(), key: key.to_string(), detail: detail.to_string() }
     }

@@ -28,7 +28,7 @@ fn delete_action(user_id: &str, checks: Checks) -> Action {
             transfer_whiteboards: false,
         })),
         user_id: user_id.into(),
-        email: String::new(),
+        email: Default::default(),
         line: 2,
         reason: None,
         revoke_sso_first: false,

@@ -30,7 +30,7 @@ fn delete_transferring_to(user_id: &str, target: &str) -> Action {
             transfer_whiteboards: false,
         })),
         user_id: user_id.into(),
-        email: String::new(),
+        email: Default::default(),
         line: 2,
         reason: None,
         revoke_sso_first: false,

@@ -191,16 +191,16 @@ fn read_csv(path: &Path, bytes: &[u8]) -> Result<Vec<(u64, AccountUser)>, FromBa
             line_error(row.line, format!("status {status_text:?} is not active, inactive or pending"))
         })?;
         let user = AccountUser {
-            id: optional(Some(id)),
-            email: text(Some(email)).to_string(),
-            first_name: text(first_name).to_string(),
-            last_name: text(last_name).to_string(),
+            id: optional(Some(id)).map(Into::into),
+            email: text(Some(email)).into(),
+            first_name: text(first_name).into(),
+            last_name: text(last_name).into(),
             user_type: parsed_type,
             status: parsed_status,
-            role_id: optional(role_id),
-            last_login_time: optional(last_login_time),
-            user_created_at: optional(user_created_at),
-            employee_id: optional(employee_id),
+            role_id: optional(role_id).map(Into::into),
+            last_login_time: optional(last_login_time).map(Into::into),
+            user_created_at: optional(user_created_at).map(Into::into),
+            employee_id: optional(employee_id).map(Into::into),
         };
         users.push((row.line, user));
     }
@@ -310,7 +310,7 @@ fn build(path: &Path, users: Vec<(u64, AccountUser)>, account: AccountFile) -> R
         let normalized = email::normalize(&user.email);
         let mut rng = SplitMix64::new(stable_hash(&normalized));
         let key = match user.id.filter(|id| !id.is_empty()) {
-            Some(id) => id,
+            Some(id) => id.into_string(),
             None => loop {
                 let id = rng.opaque_id();
                 if !ids.contains_key(&id) {
@@ -323,7 +323,7 @@ fn build(path: &Path, users: Vec<(u64, AccountUser)>, account: AccountFile) -> R
             .map_err(|e| line_error(line, format!("last_login_time {e}")))?;
         let created = parse_time(user.user_created_at.as_deref())
             .map_err(|e| line_error(line, format!("user_created_at {e}")))?;
-        let role_id = user.role_id.filter(|id| !id.is_empty());
+        let role_id = user.role_id.filter(|id| !id.is_empty()).map(|id| id.into_string());
         let role = role_id.as_deref().and_then(|id| kinds.get(id).copied()).unwrap_or(Role::Member);
         let status = match user.status {
             UserStatus::Active => Status::Active,
@@ -334,8 +334,8 @@ fn build(path: &Path, users: Vec<(u64, AccountUser)>, account: AccountFile) -> R
         sim_users.push(SimUser {
             key,
             is_room: room_set.contains(normalized.as_str()),
-            first_name: user.first_name,
-            last_name: user.last_name,
+            first_name: user.first_name.into_string(),
+            last_name: user.last_name.into_string(),
             user_type: user.user_type.code(),
             status,
             role,
@@ -344,19 +344,19 @@ fn build(path: &Path, users: Vec<(u64, AccountUser)>, account: AccountFile) -> R
             events_owner: false,
             invitation_expired: false,
             sso: user.employee_id.is_some(),
-            employee_id: user.employee_id.unwrap_or_default(),
+            employee_id: user.employee_id.unwrap_or_default().into_string(),
             pmi: 1_000_000_000 + rng.below(8_999_999_999),
             timezone: String::new(),
             dept: String::new(),
             user_created_at: created.unwrap_or_else(population::epoch),
             last_login_time: last_login,
-            created_text: user.user_created_at.unwrap_or_default(),
-            last_login_text: user.last_login_time.filter(|t| !t.is_empty()),
+            created_text: user.user_created_at.unwrap_or_default().into_string(),
+            last_login_text: user.last_login_time.filter(|t| !t.is_empty()).map(|t| t.into_string()),
             display_name,
             verified: status != Status::Pending,
             meetings: Vec::new(),
             recordings: Vec::new(),
-            email: user.email,
+            email: user.email.into_string(),
         });
     }
 
@@ -401,7 +401,7 @@ mod tests {
                     "status":"active","role_id":null,"last_login_time":null,"user_created_at":null}"#,
             )
             .unwrap();
-            user.role_id = Some(role.to_string());
+            user.role_id = Some(role.into());
             (1, user)
         };
         let roles = roles(&named, &[user("2"), user("0"), user("x9"), user(Role::Admin.id())]);

@@ -18,15 +18,15 @@ fn user(id: Option<&str>, email: &str, user_type: u8, status: CoreStatus, role_i
     let local = email.split('@').next().unwrap();
     let (first, last) = local.split_once('.').unwrap_or((local, ""));
     AccountUser {
-        id: id.map(str::to_string),
-        email: email.to_string(),
-        first_name: first.to_string(),
-        last_name: last.to_string(),
+        id: id.map(Into::into),
+        email: email.into(),
+        first_name: first.into(),
+        last_name: last.into(),
         user_type: user_type.into(),
         status,
-        role_id: Some(role_id.to_string()),
-        last_login_time: (status != CoreStatus::Pending).then(|| "2026-09-30T08:15:00Z".to_string()),
-        user_created_at: Some("2021-03-04T05:06:07Z".to_string()),
+        role_id: Some(role_id.into()),
+        last_login_time: (status != CoreStatus::Pending).then(|| "2026-09-30T08:15:00Z".into()),
+        user_created_at: Some("2021-03-04T05:06:07Z".into()),
         employee_id: None,
     }
 }
@@ -49,8 +49,8 @@ fn account_users() -> Vec<AccountUser> {
         user(Some("Rm0oMzA9qP8sL7kJ6hG5fE"), "boardroom@corp.example", 2, CoreStatus::Active, "2"),
         user(None, "pia.pending@corp.example", 1, CoreStatus::Pending, "2"),
     ];
-    users[2].employee_id = Some("E-1001".to_string());
-    users[2].last_name = "-Member".to_string(); // Excel would read it as a formula
+    users[2].employee_id = Some("E-1001".into());
+    users[2].last_name = "-Member".into(); // Excel would read it as a formula
     users
 }
 
@@ -104,8 +104,14 @@ fn listed(users: &[User]) -> BTreeMap<String, Shared> {
 fn backed_up(users: &[AccountUser]) -> BTreeMap<String, Shared> {
     by_email(users, |u| {
         (
-            u.email.clone(),
-            (u.id.clone(), u.user_type.code(), u.status.as_str().into(), u.role_id.clone(), u.last_login_time.clone()),
+            u.email.to_string(),
+            (
+                u.id.as_ref().map(ToString::to_string),
+                u.user_type.code(),
+                u.status.as_str().into(),
+                u.role_id.as_ref().map(ToString::to_string),
+                u.last_login_time.as_ref().map(ToString::to_string),
+            ),
         )
     })
 }
@@ -137,7 +143,7 @@ async fn a_backup_is_served_as_the_account_it_was_taken_from() {
     for status in UserStatus::ALL {
         let mut emails: Vec<String> = client.list_users(status).await.unwrap().into_iter().map(|u| u.email).collect();
         let mut expected: Vec<String> =
-            users.iter().filter(|u| u.status.as_str() == status.as_str()).map(|u| u.email.clone()).collect();
+            users.iter().filter(|u| u.status.as_str() == status.as_str()).map(|u| u.email.to_string()).collect();
         emails.sort();
         expected.sort();
         assert_eq!(emails, expected, "{status:?}");

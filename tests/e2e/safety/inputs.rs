@@ -24,7 +24,8 @@ fn rejected(responses: &[Value]) -> Vec<&Value> {
 async fn error_of(stack: &LocalStack, report: &Value) -> Value {
     let run_id = report["run_id"].as_str().unwrap();
     let written = stack.list_keys(&format!("runs/{run_id}/")).await.unwrap();
-    assert_eq!(written, [format!("runs/{run_id}/error.json")], "a refused file gets error.json and no plan");
+    let expected = [format!("runs/{run_id}/error.json"), format!("runs/{run_id}/notices/file_rejected.json")];
+    assert_eq!(written, expected, "a refused file gets error.json, its notice and no plan");
     stack.get_json(report["error_key"].as_str().unwrap()).await.unwrap()
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use offboard_e2e::people::{email, planned_run, quiet_members, roster, run_with_result};
-use offboard_e2e::{LocalStack, Principal, StackOptions, BUCKET};
+use offboard_e2e::{with_event, LocalStack, Principal, StackOptions, BUCKET};
 use serde_json::{json, Value};
 use zoom_sim::state::Role;
 
@@ -170,7 +170,13 @@ async fn an_approval_whose_first_delivery_died_after_sending_sends_the_rest_on_r
     let summary = stack.get_json(&format!("runs/{run_id}/summary.json")).await.unwrap();
     assert_eq!(summary["planned"], 3, "{summary}");
     assert_eq!(summary["by_outcome"]["done"], 3, "{summary}");
-    assert_eq!(stack.topic_notifications().await.unwrap().len(), 1);
+    let notifications = stack.topic_notifications().await.unwrap();
+    assert_eq!(with_event(&notifications, "run_completed").len(), 1, "{notifications:?}");
+    assert_eq!(
+        with_event(&notifications, "plan_held").len(),
+        1,
+        "held once, whatever the redeliveries: {notifications:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

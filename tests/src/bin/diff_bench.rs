@@ -71,15 +71,15 @@ fn account(users: usize, rng: &mut Rng) -> Vec<AccountUser> {
             };
             let pending = status == UserStatus::Pending;
             AccountUser {
-                id: (!pending).then(|| rng.opaque_id()),
-                email: format!("user.{i}@acme.example"),
-                first_name: format!("First{}", i % 997),
-                last_name: format!("Last{}", i % 991),
+                id: (!pending).then(|| rng.opaque_id().into()),
+                email: format!("user.{i}@acme.example").into(),
+                first_name: format!("First{}", i % 997).into(),
+                last_name: format!("Last{}", i % 991).into(),
                 user_type: if rng.below(10) < 7 { UserType::Licensed } else { UserType::Basic },
                 status,
-                role_id: Some(roles[2].to_string()),
-                last_login_time: (!pending).then(|| "2026-10-01T10:00:00Z".to_string()),
-                user_created_at: Some("2023-05-01T09:30:00Z".to_string()),
+                role_id: Some(roles[2].into()),
+                last_login_time: (!pending).then(|| "2026-10-01T10:00:00Z".into()),
+                user_created_at: Some("2023-05-01T09:30:00Z".into()),
                 employee_id: None,
             }
         })

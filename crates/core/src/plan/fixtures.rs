@@ -5,16 +5,16 @@ use crate::snapshot::{Account, AccountUser, UserStatus};
 
 pub(super) fn user(id: Option<&str>, email: &str, status: UserStatus, user_type: u8, role: &str) -> AccountUser {
     AccountUser {
-        id: id.map(str::to_string),
-        email: email.to_string(),
+        id: id.map(Into::into),
+        email: email.into(),
         first_name: "F".into(),
         last_name: "L".into(),
         user_type: user_type.into(),
         status,
-        role_id: Some(format!("role-{role}")),
+        role_id: Some(format!("role-{role}").into()),
         last_login_time: None,
         user_created_at: None,
-        employee_id: id.map(|i| format!("E-{i}")),
+        employee_id: id.map(|i| format!("E-{i}").into()),
     }
 }
 

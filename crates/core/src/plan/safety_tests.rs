@@ -33,7 +33,7 @@ fn policy() -> Policy {
 fn delete(email: &str, manager: Option<&str>) -> Request {
     Request {
         line: 2,
-        email: Some(email.to_string()),
+        email: Some(email.into()),
         employee_id: None,
         kind: ActionKind::Delete,
         transfer_email: manager.map(str::to_string),

@@ -24,7 +24,7 @@ fn plan(requests: &[Request], account: &Account, policy: &Policy) -> PlanBody {
 fn request(email: &str, kind: ActionKind) -> Request {
     Request {
         line: 2,
-        email: Some(email::normalize(email)),
+        email: Some(email::normalize(email).into()),
         employee_id: None,
         kind,
         transfer_email: None,
