@@ -410,12 +410,15 @@ async fn bucket_commands_approve_a_held_run_follow_it_report_it_and_undo_it() {
 
     let held = run(offboard(&env, &["status", &run_id])).await;
     assert_exit(&held, 3);
+    let uploader = format!("uploaded by {}, planned 0 h", Principal::Operator.principal_id("uploader"));
     assert!(text(&held.stdout).contains("held for approval"), "{}", text(&held.stdout));
+    assert!(text(&held.stdout).contains(&uploader), "who uploaded it and when: {}", text(&held.stdout));
     let unknown = run(offboard(&env, &["status", "no-such-run"])).await;
     assert_exit(&unknown, 2);
 
     let approve = run_typing(offboard(&env, &["approve", &run_id, "--note", "leavers of May"]), "20\n").await;
     assert_exit(&approve, 0);
+    assert!(text(&approve.stdout).contains(&uploader), "{}", text(&approve.stdout));
     let approval = stack.get_json(&format!("approvals/{run_id}.json")).await.unwrap();
     assert_eq!(approval["approved_by"], "tester");
     assert_eq!(run_with_result(&stack.deliver_s3_events().await.unwrap(), "planned"), run_id);

@@ -38,7 +38,8 @@ async fn chaos_500_actions_each_end_in_exactly_one_outcome() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_finished_run_writes_one_summary_and_publishes_one_notification() {
     let stack = LocalStack::start(StackOptions { users: 200, seed: 21, ..StackOptions::default() }).await.unwrap();
-    no_hold(&stack).await;
+    let policy = json!({ "guardrails": { "hold_above_count": 100_000, "hold_above_share": 1.0 }, "licence_monthly_price": 14.99 });
+    stack.upload("config/policy.json", serde_json::to_vec(&policy).unwrap()).await.unwrap();
     let users = stack.sim_users().await.unwrap();
     let mut listed: Vec<String> = quiet_members(&users).iter().take(12).map(|u| email(u)).collect();
     let host = meeting_host(&users).unwrap();
@@ -53,6 +54,12 @@ async fn a_finished_run_writes_one_summary_and_publishes_one_notification() {
     assert_eq!(summary["by_reason"]["skipped: hosts_upcoming_meetings"], 1, "{summary}");
     assert!(summary["achieved_rate_per_second"].as_f64().unwrap() > 0.0, "{summary}");
     assert!(summary["started_at"].as_str().unwrap() <= summary["finished_at"].as_str().unwrap());
+    // What it saved: the licensed ones among the twelve deactivated, at the policy's price.
+    let licensed = users.iter().filter(|u| listed[..12].contains(&email(u)) && u["type"] == 2).count();
+    assert!(licensed > 0, "the test needs licensed users among the twelve");
+    assert_eq!(summary["licences_freed"].as_u64(), Some(licensed as u64), "{summary}");
+    let saving = summary["monthly_saving"].as_f64().unwrap();
+    assert!((saving - 14.99 * licensed as f64).abs() < 0.005, "{summary}");
     let report = String::from_utf8(stack.get_object(&format!("runs/{run_id}/report.csv")).await.unwrap()).unwrap();
     assert_eq!(report.lines().count(), 1 + 13, "{report}");
     assert!(report.lines().any(|l| l.contains(&email(host)) && l.contains(",skipped,hosts_upcoming_meetings,")));

@@ -77,6 +77,7 @@ fn plan() -> Plan {
         source: "s3://offboard-acme/inbox/leavers-november.csv".into(),
         created_at: "2026-11-23T09:59:58Z".into(),
         backup_key: "backups/inbox-2026-11-23-roster-3f9c2a/users.jsonl.gz".into(),
+        uploaded_by: None,
         input_format: "csv (,)".into(),
         email_column: "email".into(),
         body,

@@ -159,6 +159,22 @@ impl Principal {
         }
     }
 
+    /// Who in the role uploads under `key` by default: rosters, HR files and undos are
+    /// one person's, approvals another's (as the two-person rule asks).
+    pub fn person_uploading(key: &str) -> &'static str {
+        if key.starts_with(offboard_pipeline::trigger::APPROVALS_PREFIX) {
+            "approver"
+        } else {
+            "uploader"
+        }
+    }
+
+    /// `person` in this role as S3 names them in an event: `AWS:<role id>:<session>`, as
+    /// for a role assumed through SSO.
+    pub fn principal_id(self, person: &str) -> String {
+        format!("AWS:AROA{}:{person}", self.key().to_uppercase())
+    }
+
     /// Who uploads under `key`, as the docs tell an admin to grant it: rosters, approvals
     /// and undos are the operators', HR files the HR system's, the rest (the policy) the
     /// stack owner's.
@@ -215,6 +231,9 @@ pub struct LocalStack {
     http: reqwest::Client,
     /// Every S3 notification handed to the planner, in order, to redeliver one.
     delivered: std::sync::Mutex<Vec<Value>>,
+    /// Who uploaded each object version, as S3 would name them in its events
+    /// (`userIdentity.principalId`, which moto's events lack).
+    uploaders: std::sync::Mutex<HashMap<String, String>>,
     // Dropped last: functions first, then moto.
     planner: Function,
     /// The executor's instances; the first is the one killed by `drain_actions_with_kills`.
@@ -442,6 +461,7 @@ impl LocalStack {
             logs,
             http: reqwest::Client::builder().timeout(Duration::from_secs(300)).build()?,
             delivered: std::sync::Mutex::new(Vec::new()),
+            uploaders: std::sync::Mutex::new(HashMap::new()),
             planner,
             executors,
             watcher,
@@ -454,9 +474,17 @@ impl LocalStack {
         self.upload_as(Principal::uploading(key), key, body).await
     }
 
-    /// Uploads an object to the bucket as `principal`; IAM may refuse it.
+    /// Uploads an object to the bucket as `principal`; IAM may refuse it. The person is
+    /// the one that would ([`Principal::person_uploading`]).
     pub async fn upload_as(&self, principal: Principal, key: &str, body: Vec<u8>) -> anyhow::Result<()> {
-        self.s3_as(principal)
+        self.upload_by(principal, Principal::person_uploading(key), key, body).await
+    }
+
+    /// Uploads an object as `person` in `principal`'s role (their session name, as SSO
+    /// names each person who assumes a role): the S3 event of the upload names them.
+    pub async fn upload_by(&self, principal: Principal, person: &str, key: &str, body: Vec<u8>) -> anyhow::Result<()> {
+        let put = self
+            .s3_as(principal)
             .await?
             .put_object()
             .bucket(BUCKET)
@@ -465,7 +493,27 @@ impl LocalStack {
             .send()
             .await
             .with_context(|| format!("uploading {key}"))?;
+        if let Some(version) = put.version_id() {
+            let mut uploaders = self.uploaders.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+            uploaders.insert(version.to_string(), principal.principal_id(person));
+        }
         Ok(())
+    }
+
+    /// Adds to each record of an S3 event the `userIdentity` S3 would give it: who
+    /// uploaded that version, or, for an object this stack did not upload (the `offboard`
+    /// CLI's), the person who would have.
+    fn with_user_identity(&self, mut event: Value) -> anyhow::Result<Value> {
+        let uploaders = self.uploaders.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        for record in event.get_mut("Records").and_then(Value::as_array_mut).into_iter().flatten() {
+            let key = offboard_pipeline::keys::decode_event_key(record["s3"]["object"]["key"].as_str().unwrap_or(""));
+            let principal_id = record["s3"]["object"]["versionId"]
+                .as_str()
+                .and_then(|version| uploaders.get(version).cloned())
+                .unwrap_or_else(|| Principal::uploading(&key).principal_id(Principal::person_uploading(&key)));
+            record["userIdentity"] = serde_json::json!({ "principalId": principal_id });
+        }
+        Ok(event)
     }
 
     /// Kills both function processes and starts them again, as Lambda starts a new
@@ -540,7 +588,8 @@ impl LocalStack {
         }
     }
 
-    /// Up to ten pending S3 notifications, with their receipt handles.
+    /// Up to ten pending S3 notifications, with their receipt handles, each record with
+    /// the `userIdentity` S3 gives it ([`LocalStack::with_user_identity`]).
     async fn receive_s3_notifications(&self) -> anyhow::Result<Vec<(Value, Option<String>)>> {
         let received = self
             .sqs
@@ -553,7 +602,10 @@ impl LocalStack {
         received
             .messages()
             .iter()
-            .map(|m| Ok((serde_json::from_str(m.body().unwrap_or("{}"))?, m.receipt_handle().map(str::to_string))))
+            .map(|m| {
+                let event = self.with_user_identity(serde_json::from_str(m.body().unwrap_or("{}"))?)?;
+                Ok((event, m.receipt_handle().map(str::to_string)))
+            })
             .collect()
     }
 

@@ -101,6 +101,7 @@ pub async fn undo_local_command(args: &ZoomArgs, of: &str, confirm: ConfirmArgs)
         source: format!("undo of local run {of}"),
         created_at: now.to_string(),
         backup_key: backup_dir.display().to_string(),
+        uploaded_by: None,
     };
     let read = ReadInput { format: "undo".to_string(), undo: results, ..ReadInput::default() };
     // An undo restores what its run changed: no policy decides it.

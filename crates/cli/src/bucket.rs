@@ -53,6 +53,11 @@ pub async fn approve_command(
         return Ok(Exit::ok());
     };
     println!("Run {run_id} is held: {}", hold.reason);
+    println!(
+        "Its input was {}. Its uploader may not approve it, and approvals expire (policy approval, \
+         72 hours after the hold by default).",
+        held_provenance(&plan)
+    );
     print!("{}", offboard_core::report::plan_summary(&plan));
     if !yes {
         output::confirm_count(&format!("Approve {} actions of run {run_id}?", hold.actions), hold.actions)?;
@@ -65,6 +70,11 @@ pub async fn approve_command(
     }
     println!("Follow it with: offboard status {run_id} --bucket {bucket}");
     Ok(Exit::ok())
+}
+
+/// Who uploaded the plan's input, and how long ago it was planned.
+fn held_provenance(plan: &Plan) -> String {
+    offboard_core::approval::provenance(plan.uploaded_by.as_deref(), &plan.created_at, jiff::Timestamp::now())
 }
 
 /// `offboard status RUN --bucket B`.
@@ -97,10 +107,13 @@ pub async fn status_command(run_id: &str, bucket: &str) -> Result<Exit, Exit> {
     let held = plan.body.hold.is_some() && !sent && header.is_none();
     let state = match (&summary, held, &refused) {
         (Some(_), _, _) => "finished".to_string(),
-        (None, true, Some(reason)) => format!("held; approval refused: {reason}"),
+        (None, true, Some(reason)) => {
+            format!("held; approval refused: {reason}; its input was {}", held_provenance(&plan))
+        }
         (None, true, None) => format!(
-            "held for approval: {} (approve with: offboard approve {run_id} --bucket {bucket})",
-            plan.body.hold.as_ref().map(|h| h.reason.as_str()).unwrap_or_default()
+            "held for approval: {}; its input was {} (approve with: offboard approve {run_id} --bucket {bucket})",
+            plan.body.hold.as_ref().map(|h| h.reason.as_str()).unwrap_or_default(),
+            held_provenance(&plan)
         ),
         (None, false, _) if !sent => "sending".to_string(),
         (None, false, _) => format!("running: {} of {planned} actions have a result", results.len()),

@@ -81,6 +81,7 @@ pub fn plan_for(
         source,
         created_at: now.to_string(),
         backup_key: backup_key.to_string(),
+        uploaded_by: None,
     };
     assemble_plan(header, read, account, policy, executor_pace(zoom))
 }

@@ -71,6 +71,20 @@ pub fn refusal(facts: ApprovalFacts<'_>, policy: &ApprovalPolicy) -> Option<Stri
     }
 }
 
+/// Who uploaded a plan's input and how long ago it was planned, for the operator who is
+/// about to approve it: `uploaded by X, planned 5 h 3 min ago`.
+pub fn provenance(uploaded_by: Option<&str>, created_at: &str, now: Timestamp) -> String {
+    let who = uploaded_by.unwrap_or("no one known (a sweep, or an event that did not say)");
+    let age = match created_at.parse::<Timestamp>() {
+        Ok(at) => {
+            let minutes = now.duration_since(at).as_secs().max(0) / 60;
+            format!("{} h {} min ago", minutes / 60, minutes % 60)
+        }
+        Err(_) => format!("at {created_at:?}, not a time"),
+    };
+    format!("uploaded by {who}, planned {age}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,8 +129,19 @@ mod tests {
     }
 
     #[test]
+    fn the_provenance_names_the_uploader_and_the_plans_age() {
+        let now = "2026-12-01T14:05:30Z".parse().unwrap();
+        assert_eq!(
+            provenance(Some("AWS:AROAEXAMPLE:ada"), HELD, now),
+            "uploaded by AWS:AROAEXAMPLE:ada, planned 5 h 5 min ago"
+        );
+        assert!(provenance(None, HELD, now).starts_with("uploaded by no one known"));
+    }
+
+    #[test]
     fn a_plan_whose_hold_time_cannot_be_read_is_refused() {
-        let facts = ApprovalFacts { uploaded_by: None, approved_by: None, held_at: "yesterday", now: Timestamp::UNIX_EPOCH };
+        let facts =
+            ApprovalFacts { uploaded_by: None, approved_by: None, held_at: "yesterday", now: Timestamp::UNIX_EPOCH };
         assert!(refusal(facts, &ApprovalPolicy::default()).unwrap().contains("not a time"));
     }
 }

@@ -251,6 +251,13 @@ fn details(page: &mut String, input: &RunReportInput<'_>) {
         },
         group(summary.retried),
     );
+    let saving = summary.monthly_saving.map(|s| format!(" &middot; saving {s:.2} a month")).unwrap_or_default();
+    let _ = write!(
+        page,
+        "<dt>Licences freed</dt><dd data-licences-freed=\"{n}\">{}{saving}</dd>",
+        group(summary.licences_freed),
+        n = summary.licences_freed,
+    );
     page.push_str("</dl></div>\n<div class=\"panel\"><h2>Plan</h2>");
     match input.plan {
         Some(plan) => {

@@ -6,6 +6,7 @@
 //! this crate, which decides. That keeps every decision unit-testable and explainable.
 
 pub mod action;
+pub mod approval;
 pub mod backup;
 pub mod email;
 mod email_index;

@@ -224,6 +224,11 @@ pub fn run_completed(summary: &RunSummary) -> Notice {
             text.push_str(&format!("  {reason}: {n}\n"));
         }
     }
+    text.push_str(&format!("\nLicences freed: {}", summary.licences_freed));
+    if let Some(saving) = summary.monthly_saving {
+        text.push_str(&format!(" (saving {saving:.2} a month)"));
+    }
+    text.push('\n');
     text.push_str(&format!(
         "\nTook {:.0} s ({:.1} actions a second). Every action and its outcome: {}\n",
         summary.duration_seconds, summary.achieved_rate_per_second, summary.report_key

@@ -64,6 +64,10 @@ pub struct Plan {
     pub created_at: String,
     /// Where the backup taken before planning lies.
     pub backup_key: String,
+    /// Who uploaded the input, as AWS named them (the S3 event's
+    /// `userIdentity.principalId`); absent for the sweep and local runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uploaded_by: Option<String>,
     /// How the input was read (`csv (;)`, `xlsx`, ...) and from which column.
     pub input_format: String,
     pub email_column: String,

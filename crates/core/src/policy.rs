@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::action::{ActionKind, DeleteMode, MeetingsRule, RecordingsRule};
+use crate::approval::ApprovalPolicy;
 
 /// The whole policy. Every field has a default, so `{}` is a valid policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,11 +30,16 @@ pub struct Policy {
     /// What to do with a user who still owns cloud recordings (checked before a delete).
     pub cloud_recordings: RecordingsRule,
     pub guardrails: Guardrails,
+    /// Who may approve a held plan, and until when.
+    pub approval: ApprovalPolicy,
     pub sweep: SweepPolicy,
     /// How HR dates are read.
     pub dates: DatePolicy,
     /// Files larger than this are refused unread.
     pub max_file_bytes: u64,
+    /// What one paid licence costs a month, in the account's currency: a run's summary,
+    /// notification and report then say what the licences it freed save.
+    pub licence_monthly_price: Option<f64>,
 }
 
 impl Default for Policy {
@@ -48,9 +54,11 @@ impl Default for Policy {
             upcoming_meetings: MeetingsRule::Skip,
             cloud_recordings: RecordingsRule::KeepAsBasic,
             guardrails: Guardrails::default(),
+            approval: ApprovalPolicy::default(),
             sweep: SweepPolicy::default(),
             dates: DatePolicy::default(),
             max_file_bytes: 50 * 1024 * 1024,
+            licence_monthly_price: None,
         }
     }
 }

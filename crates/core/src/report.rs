@@ -145,6 +145,7 @@ mod tests {
             source: "s3://b/hr/x.csv".into(),
             created_at: String::new(),
             backup_key: "backups/r/".into(),
+            uploaded_by: None,
             input_format: "csv (,)".into(),
             email_column: "email".into(),
             body,

@@ -8,8 +8,10 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::action::ActionKind;
 use crate::backup::excel_safe;
 use crate::outcome::{ActionResult, Outcome};
+use crate::snapshot::UserType;
 
 pub const SUMMARY_SCHEMA_VERSION: u32 = 1;
 
@@ -37,12 +39,34 @@ pub struct RunSummary {
     pub achieved_rate_per_second: f64,
     pub report_key: String,
     pub completed_at: Timestamp,
+    /// Paid licences the run took back: users licensed before it whom it deactivated
+    /// (Zoom removes a deactivated user's licences), downgraded or deleted.
+    #[serde(default)]
+    pub licences_freed: usize,
+    /// What those licences cost a month, with `policy.licence_monthly_price`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_saving: Option<f64>,
 }
 
 impl RunSummary {
     pub fn count(&self, outcome: &str) -> usize {
         self.by_outcome.get(outcome).copied().unwrap_or(0)
     }
+
+    /// The summary with the monthly saving its freed licences make at `price` each.
+    pub fn priced(self, price: Option<f64>) -> Self {
+        let monthly_saving = price.map(|price| (price * self.licences_freed as f64 * 100.0).round() / 100.0);
+        RunSummary { monthly_saving, ..self }
+    }
+}
+
+/// Whether `result` took a paid licence back: done, on a user licensed before, by a change
+/// that leaves no licence (a restore gives one back; it is not counted either way).
+fn frees_a_licence(result: &ActionResult) -> bool {
+    let performed = result.performed.unwrap_or(result.kind);
+    result.outcome.applied()
+        && matches!(performed, ActionKind::Deactivate | ActionKind::Downgrade | ActionKind::Delete)
+        && result.prior.as_ref().is_some_and(|prior| prior.user_type == UserType::Licensed)
 }
 
 /// The summary of `results`, of a run that planned `planned` actions.
@@ -82,6 +106,8 @@ pub fn summarize(
         achieved_rate_per_second,
         report_key: report_key.to_string(),
         completed_at: now,
+        licences_freed: results.iter().filter(|r| frees_a_licence(r)).count(),
+        monthly_saving: None,
     }
 }
 
@@ -159,6 +185,32 @@ mod tests {
     }
 
     #[test]
+    fn licences_freed_are_the_done_changes_to_users_licensed_before_and_priced_by_the_policy() {
+        use crate::action::UserState;
+        use crate::snapshot::UserStatus;
+        let prior =
+            |user_type: u8| Some(UserState { status: UserStatus::Active, user_type: user_type.into(), role_id: None });
+        let mut results = Vec::new();
+        for (id, kind, outcome, user_type) in [
+            ("1", ActionKind::Deactivate, Outcome::Done, 2),
+            ("2", ActionKind::Downgrade, Outcome::Done, 2),
+            ("3", ActionKind::Delete, Outcome::Done, 2),
+            ("4", ActionKind::Deactivate, Outcome::Done, 1),
+            ("5", ActionKind::Deactivate, Outcome::AlreadyDone { http_status: 404, code: 1001 }, 2),
+            ("6", ActionKind::Restore, Outcome::Done, 2),
+        ] {
+            let mut r = result(id, outcome, 1, "2026-11-23T10:00:00Z", "2026-11-23T10:00:01Z");
+            (r.kind, r.prior) = (kind, prior(user_type));
+            results.push(r);
+        }
+        let now: Timestamp = "2026-11-23T10:01:00Z".parse().unwrap();
+        let summary = summarize("r", 6, &results, "k", now);
+        assert_eq!(summary.licences_freed, 3, "basic, already done by someone else and a restore free none");
+        assert_eq!(summary.clone().priced(Some(14.99)).monthly_saving, Some(44.97));
+        assert_eq!(summary.priced(None).monthly_saving, None);
+    }
+
+    #[test]
     fn counts_by_outcome_and_reason_and_measures_the_rate() {
         let results = vec![
             result("0002", Outcome::Done, 1, "2026-11-23T10:00:00Z", "2026-11-23T10:00:01Z"),
@@ -186,6 +238,7 @@ mod tests {
         assert_eq!(summary.by_reason["not_allowed: a Zoom Room or an admin (zoom code 200)"], 1);
         assert_eq!(summary.duration_seconds, 4.0);
         assert_eq!(summary.achieved_rate_per_second, 1.0);
+        assert_eq!(summary.monthly_saving, None);
 
         let csv = String::from_utf8(report_csv(&results)).unwrap();
         let lines: Vec<&str> = csv.lines().collect();

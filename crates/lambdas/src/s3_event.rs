@@ -21,7 +21,17 @@ pub struct S3Notification {
 pub struct S3Record {
     #[serde(rename = "eventName", default)]
     pub event_name: String,
+    /// Who made the request (absent from moto's events; the local router adds it).
+    #[serde(rename = "userIdentity", default)]
+    pub user_identity: Option<UserIdentity>,
     pub s3: S3Entity,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UserIdentity {
+    /// `AWS:<unique id>` of an IAM user, `AWS:<role id>:<session>` of an assumed role.
+    #[serde(rename = "principalId", default)]
+    pub principal_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,6 +58,11 @@ impl S3Record {
     pub fn is_object_created(&self) -> bool {
         self.event_name.starts_with("ObjectCreated")
     }
+
+    /// Who uploaded the object, when the event says.
+    pub fn principal(&self) -> Option<&str> {
+        self.user_identity.as_ref()?.principal_id.as_deref().filter(|p| !p.is_empty())
+    }
 }
 
 #[cfg(test)]
@@ -65,6 +80,10 @@ mod tests {
         assert!(n.records[0].is_object_created());
         assert_eq!(n.records[0].s3.object.key, "inbox%2FQ4+leavers%2Bcontractors.csv");
         assert_eq!(n.records[0].s3.object.version_id, None);
+        assert_eq!(n.records[0].principal(), None, "moto names no one");
+        let aws = moto.replace(r#""eventName""#, r#""userIdentity":{"principalId":"AWS:AROAEXAMPLE:ada"},"eventName""#);
+        let n: S3Notification = serde_json::from_str(&aws).unwrap();
+        assert_eq!(n.records[0].principal(), Some("AWS:AROAEXAMPLE:ada"));
 
         let versioned = moto.replace(r#""eTag":"x""#, r#""eTag":"x","versionId":"v-2""#);
         let n: S3Notification = serde_json::from_str(&versioned).unwrap();

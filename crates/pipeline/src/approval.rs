@@ -29,6 +29,10 @@ pub(crate) struct Approved {
     pub(crate) run_id: String,
     #[serde(default)]
     pub(crate) approved_by: Option<String>,
+    /// Who uploaded the approval, as AWS named them (`approved_by` is what the approval
+    /// says of itself).
+    #[serde(default)]
+    pub(crate) approver: Option<String>,
     /// Actions today's policy and roles refuse: recorded as `skipped`, never sent.
     pub(crate) withheld: Vec<Withheld>,
     pub(crate) approved_at: String,

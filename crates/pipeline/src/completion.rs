@@ -48,13 +48,16 @@ use crate::store::{PutOnce, Store};
 
 /// What `runs/<run>/run.json` holds: written by the planner before the first message
 /// is sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunHeader {
     pub run_id: String,
     /// Actions sent: the run is complete when this many results are recorded.
     pub actions: usize,
     pub plan_key: String,
     pub sent_at: String,
+    /// `policy.licence_monthly_price` when the run was sent, for its summary's saving.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence_monthly_price: Option<f64>,
 }
 
 /// What `runs/<run>/notified.json` holds: the run's notification went out.
@@ -139,7 +142,8 @@ async fn summary_of(
     let results = results_of(store, run_id, result_keys).await?;
     let report_key = keys::report_key(run_id);
     store.put(&report_key, report_csv(&results), "text/csv").await?;
-    let summary = summarize(run_id, header.actions, &results, &report_key, clock::now());
+    let summary =
+        summarize(run_id, header.actions, &results, &report_key, clock::now()).priced(header.licence_monthly_price);
     if store.put_json_once(&summary_key, &summary).await? == PutOnce::AlreadyExists {
         // Another call completed it at the same time: announce its summary, not ours.
         let written = store.get(&summary_key).await?;

@@ -59,6 +59,8 @@ pub struct PlanHeader {
     pub created_at: String,
     /// Where the run's backup of every user was written.
     pub backup_key: String,
+    /// Who uploaded the input (`Plan::uploaded_by`).
+    pub uploaded_by: Option<String>,
 }
 
 /// The plan for `read` against `account`: an undo restores what its run changed (no
@@ -89,6 +91,7 @@ pub fn assemble_plan(
         source: header.source,
         created_at: header.created_at,
         backup_key: header.backup_key,
+        uploaded_by: header.uploaded_by,
         input_format: read.format,
         email_column: read.email_column,
         body,

@@ -16,6 +16,7 @@
 use std::sync::Arc;
 
 use jiff::Timestamp;
+use offboard_core::approval::{self, ApprovalFacts};
 use offboard_core::notice::{self, RunFiles};
 use offboard_core::sweep::inactive_users;
 use offboard_core::{parse_policy_over, Account, ActionMessage, ActionResult, InputError, Plan, Policy, PolicyError};
@@ -100,12 +101,16 @@ impl Planner {
     /// Plans the run for `s3://bucket/key`; `key` as it arrived in the event (URL-encoded),
     /// and `version` the one the event names: that version is what is read and planned, so
     /// a re-upload before this delivery cannot be planned under the first upload's run.
+    /// `principal` is who uploaded it, as the event names them (`userIdentity.principalId`):
+    /// the plan records it, and an approval is judged against it.
     pub async fn plan_object(
         &self,
         bucket: &str,
         event_key: &str,
         version: Option<&str>,
+        principal: Option<&str>,
     ) -> Result<PlanReport, PipelineError> {
+        let principal = principal.map(str::to_string);
         let key = keys::decode_event_key(event_key);
         let store = Store::new(self.s3.clone(), bucket);
         if key.ends_with('/') {
@@ -113,13 +118,13 @@ impl Planner {
         }
         if let Some(run_id) = key.strip_prefix(APPROVALS_PREFIX).and_then(|k| k.strip_suffix(".json")) {
             let span = tracing::info_span!("approve", run_id = %run_id);
-            return self.approve(&store, run_id, &key).instrument(span).await;
+            return self.approve(&store, run_id, &key, principal.as_deref()).instrument(span).await;
         }
         let input = match Input::for_object(&key) {
             Some(Input::Undo { key, of }) => {
                 let run_id = keys::undo_run_id(&of);
                 let span = tracing::info_span!("undo", run_id = %run_id, of = %of);
-                return self.plan_run(&store, run_id, Input::Undo { key, of }, None).instrument(span).await;
+                return self.plan_run(&store, run_id, Input::Undo { key, of }, None, principal).instrument(span).await;
             }
             Some(input) => input,
             None => {
@@ -134,7 +139,7 @@ impl Planner {
         };
         let run_id = run_id_for(bucket, &key, &info);
         let span = tracing::info_span!("plan", run_id = %run_id, key = %key);
-        self.plan_run(&store, run_id, input, Some(info)).instrument(span).await
+        self.plan_run(&store, run_id, input, Some(info), principal).instrument(span).await
     }
 
     /// The scheduled sweep as of `now`: inactive users, and HR terminations now due. The
@@ -143,7 +148,7 @@ impl Planner {
         let store = Store::new(self.s3.clone(), bucket);
         let run_id = sweep_run_id(request.now);
         let span = tracing::info_span!("sweep", run_id = %run_id);
-        self.plan_run(&store, run_id, Input::Sweep(request), None).instrument(span).await
+        self.plan_run(&store, run_id, Input::Sweep(request), None, None).instrument(span).await
     }
 
     async fn plan_run(
@@ -152,6 +157,7 @@ impl Planner {
         run_id: String,
         input: Input,
         info: Option<ObjectInfo>,
+        uploaded_by: Option<String>,
     ) -> Result<PlanReport, PipelineError> {
         let plan_key = keys::plan_key(&run_id);
         if store.exists(&plan_key).await? {
@@ -206,6 +212,7 @@ impl Planner {
             source: source.clone(),
             created_at: now_rfc3339(),
             backup_key,
+            uploaded_by,
         };
         let plan = assemble_plan(header, read, &account, &policy, executor_pace(&self.zoom));
         // The plan is all that is left to write: the account goes before its JSON is made.
@@ -303,11 +310,15 @@ impl Planner {
             to_send.iter().map(|a| ActionMessage::new(&plan.run_id, (*a).clone())).collect();
         // Before the first message: the watcher counts the run's results against it.
         // Every action counts, the withheld ones too: they have their results already.
+        // The policy's licence price as it is when the run goes out: its summary prices
+        // the licences it frees (an invalid policy was refused before any plan was made).
+        let licence_monthly_price = self.policy(store).await?.ok().and_then(|p| p.licence_monthly_price);
         let header = RunHeader {
             run_id: run_id.clone(),
             actions: plan.body.actions.len(),
             plan_key: keys::plan_key(&run_id),
             sent_at: now_rfc3339(),
+            licence_monthly_price,
         };
         store.put_json(&keys::run_header_key(&run_id), &header).await?;
         if !messages.is_empty() {
@@ -340,7 +351,13 @@ impl Planner {
     }
 
     /// An approval arrived: send the held plan, unless the account has changed under it.
-    async fn approve(&self, store: &Store, run_id: &str, approval_key: &str) -> Result<PlanReport, PipelineError> {
+    async fn approve(
+        &self,
+        store: &Store,
+        run_id: &str,
+        approval_key: &str,
+        approver: Option<&str>,
+    ) -> Result<PlanReport, PipelineError> {
         if !store.exists(&keys::plan_key(run_id)).await? {
             let reason = format!("no plan for run {run_id}: nothing to approve");
             tracing::warn!(%reason, "approval refused");
@@ -377,6 +394,17 @@ impl Planner {
             Ok(policy) => policy,
             Err(error) => return self.refuse_approval(store, run_id, format!("{error}; nothing sent"), &[]).await,
         };
+        // Who approves and when, before anything else is looked at: the uploader may not
+        // approve their own plan, and an approval long after the hold is refused.
+        let facts = ApprovalFacts {
+            uploaded_by: plan.uploaded_by.as_deref(),
+            approved_by: approver,
+            held_at: &plan.created_at,
+            now: crate::clock::now(),
+        };
+        if let Some(reason) = approval::refusal(facts, &policy.approval) {
+            return self.refuse_approval(store, run_id, format!("{reason}; nothing sent"), &[]).await;
+        }
         let current = self.snapshot().await?;
         let changes = changes_since_backup(&plan, &current);
         if !changes.is_empty() {
@@ -390,6 +418,7 @@ impl Planner {
         let approved = Approved {
             run_id: run_id.to_string(),
             approved_by: approval.approved_by,
+            approver: approver.map(str::to_string),
             withheld,
             approved_at: now_rfc3339(),
         };
@@ -417,7 +446,7 @@ impl Planner {
             plan_summary_key: &plan_summary_key,
             plan_csv_key: &plan_csv_key,
         };
-        let Some(notice) = notice::plan_held(plan, files, None) else {
+        let Some(notice) = notice::plan_held(plan, files, plan.uploaded_by.as_deref()) else {
             return Ok(());
         };
         let marker = keys::notice_key(run_id, notice.event.as_str(), None);

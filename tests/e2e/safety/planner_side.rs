@@ -259,3 +259,59 @@ async fn the_planner_plans_the_version_an_event_names_not_the_latest() {
     expected.sort();
     assert_eq!(acted_on, expected, "each run plans its own version's content");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_uploader_cannot_approve_their_own_plan_and_an_approval_after_the_expiry_is_refused() {
+    let stack = start(37).await;
+    let users = stack.sim_users().await.unwrap();
+    let quiet = quiet_members(&users);
+    let (first, second): (Vec<String>, Vec<String>) =
+        (quiet.iter().take(3).map(|u| email(u)).collect(), quiet.iter().skip(3).take(3).map(|u| email(u)).collect());
+    let policy = json!({"guardrails": {"hold_above_count": 0}});
+    stack.upload("config/policy.json", serde_json::to_vec(&policy).unwrap()).await.unwrap();
+
+    // Ada uploads the roster: the plan and its notice name her, as S3's event does.
+    stack.upload_by(Principal::Operator, "ada", "inbox/three.csv", roster(&first)).await.unwrap();
+    let run_id = run_with_result(&stack.deliver_s3_events().await.unwrap(), "held");
+    let ada = Principal::Operator.principal_id("ada");
+    let plan = stack.get_json(&format!("runs/{run_id}/plan.json")).await.unwrap();
+    assert_eq!(plan["uploaded_by"], ada.as_str());
+    let held = stack.topic_notifications_of("plan_held").await.unwrap();
+    let published: Value = serde_json::from_str(held[0]["Message"].as_str().unwrap()).unwrap();
+    assert_eq!(published["uploaded_by"], ada.as_str());
+
+    // Ada approves her own plan, whatever the approval says of itself: refused, nothing sent.
+    let claims_someone_else = json!({"approved_by": "bo@acme.example"});
+    let approval_key = format!("approvals/{run_id}.json");
+    stack
+        .upload_by(Principal::Operator, "ada", &approval_key, serde_json::to_vec(&claims_someone_else).unwrap())
+        .await
+        .unwrap();
+    run_with_result(&stack.deliver_s3_events().await.unwrap(), "approval_refused");
+    let refusal = stack.get_json(&format!("runs/{run_id}/approval-refused.json")).await.unwrap();
+    let reason = refusal["reason"].as_str().unwrap();
+    assert!(reason.contains(&format!("approved by {ada}, who uploaded the input")), "{refusal}");
+    assert_eq!(stack.queue_depth(&stack.action_queue_url).await.unwrap(), 0, "nothing sent");
+    assert!(stack.sim_operations().await.unwrap().is_empty());
+    assert_eq!(stack.topic_notifications_of("approval_refused").await.unwrap().len(), 1);
+
+    // Bo approves it: sent, and the record names who approved as AWS named them.
+    stack.upload_by(Principal::Operator, "bo", &approval_key, b"{}".to_vec()).await.unwrap();
+    run_with_result(&stack.deliver_s3_events().await.unwrap(), "planned");
+    let approved = stack.get_json(&format!("runs/{run_id}/approved.json")).await.unwrap();
+    assert_eq!(approved["approver"], Principal::Operator.principal_id("bo").as_str());
+    stack.drain_actions(Duration::from_secs(120)).await.unwrap();
+    let operations = stack.sim_operations().await.unwrap();
+    assert_eq!(operations.iter().filter(|op| op["op"] == "deactivate").count(), 3, "{operations:?}");
+
+    // Approvals expire: with no hours allowed, any approval comes too late.
+    let policy = json!({"guardrails": {"hold_above_count": 0}, "approval": {"expires_after_hours": 0}});
+    stack.upload("config/policy.json", serde_json::to_vec(&policy).unwrap()).await.unwrap();
+    stack.upload_by(Principal::Operator, "ada", "inbox/three more.csv", roster(&second)).await.unwrap();
+    let late_run = run_with_result(&stack.deliver_s3_events().await.unwrap(), "held");
+    stack.upload_by(Principal::Operator, "bo", &format!("approvals/{late_run}.json"), b"{}".to_vec()).await.unwrap();
+    run_with_result(&stack.deliver_s3_events().await.unwrap(), "approval_refused");
+    let refusal = stack.get_json(&format!("runs/{late_run}/approval-refused.json")).await.unwrap();
+    assert!(refusal["reason"].as_str().unwrap().contains("approval.expires_after_hours"), "{refusal}");
+    assert_eq!(stack.sim_operations().await.unwrap().len(), operations.len(), "nothing more reached Zoom");
+}

@@ -92,6 +92,7 @@ fn counts_are_in_data_attributes() {
     }
     assert!(html.contains("data-outcome=\"done\" data-count=\"40\""));
     assert!(html.contains("data-outcome=\"failed\" data-count=\"1\""));
+    assert!(html.contains(&format!("data-licences-freed=\"{}\"", summary.licences_freed)));
     assert!(html.contains("hosts_upcoming_meetings"));
     assert!(html.contains("backups/run-1/users.csv") && html.contains("runs/run-1/plan.json"));
 }

@@ -71,6 +71,7 @@ fn held_plan() -> Plan {
         source: "s3://acme-offboard/inbox/leavers.csv".into(),
         created_at: "2026-12-04T10:00:00Z".into(),
         backup_key: "backups/r-1/".into(),
+        uploaded_by: None,
         input_format: "csv (,)".into(),
         email_column: "email".into(),
         body,

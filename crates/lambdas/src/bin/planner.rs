@@ -52,7 +52,9 @@ async fn handle(
     let mut reports = Vec::new();
     for record in notification.records.iter().filter(|r| r.is_object_created()) {
         let object = &record.s3.object;
-        let report = planner.plan_object(&record.s3.bucket.name, &object.key, object.version_id.as_deref()).await?;
+        let report = planner
+            .plan_object(&record.s3.bucket.name, &object.key, object.version_id.as_deref(), record.principal())
+            .await?;
         tracing::info!(report = %serde_json::to_string(&report)?, "planned");
         reports.push(report);
     }
