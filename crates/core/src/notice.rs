@@ -115,8 +115,10 @@ pub fn plan_held(plan: &Plan, files: RunFiles<'_>, uploaded_by: Option<&str>) ->
     }
     text.push_str(&format!(
         "\n\nThe plan for people: {summary}\nEvery row and its decision: {csv}\nThe plan itself: {plan_json}\n\n\
-         Read the plan, then approve it with:\n  {approve_command}\n\
-         or do nothing: a held plan is never sent without an approval.\n",
+         Read the plan; to send it, an approver runs:\n  {approve_command}\n\
+         By default the approver must be someone other than whoever uploaded the input, and an \
+         approval expires 72 hours after the hold (policy `approval`). Or do nothing: a held plan \
+         is never sent without an approval.\n",
         summary = s3(files.plan_summary_key),
         csv = s3(files.plan_csv_key),
         plan_json = s3(files.plan_key),

@@ -92,6 +92,7 @@ fn a_held_plan_tells_the_approver_what_waits_why_who_uploaded_it_and_the_command
         "s3://acme-offboard/runs/r-1/plan-summary.txt",
         "s3://acme-offboard/runs/r-1/plan.csv",
         "\n  offboard approve r-1 --bucket acme-offboard\n",
+        "someone other than whoever uploaded the input",
     ] {
         assert!(notice.text.contains(expected), "{expected:?} not in:\n{}", notice.text);
     }
