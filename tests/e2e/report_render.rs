@@ -78,6 +78,7 @@ fn plan() -> Plan {
         created_at: "2026-11-23T09:59:58Z".into(),
         backup_key: "backups/inbox-2026-11-23-roster-3f9c2a/users.jsonl.gz".into(),
         uploaded_by: None,
+        licence_monthly_price: None,
         input_format: "csv (,)".into(),
         email_column: "email".into(),
         body,

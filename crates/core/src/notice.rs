@@ -82,8 +82,9 @@ pub struct RunFiles<'a> {
 /// The notice of a plan held for approval, `None` for a plan that is not held: the
 /// counts, the top reasons rows are not acted on, who uploaded the input, the command
 /// that approves it and where the plan and its report are.
-pub fn plan_held(plan: &Plan, files: RunFiles<'_>, uploaded_by: Option<&str>) -> Option<Notice> {
+pub fn plan_held(plan: &Plan, files: RunFiles<'_>) -> Option<Notice> {
     let hold = plan.body.hold.as_ref()?;
+    let uploaded_by = plan.uploaded_by.as_deref();
     let run_id = plan.run_id.as_str();
     let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
     for action in &plan.body.actions {

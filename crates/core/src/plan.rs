@@ -54,7 +54,7 @@ pub enum PlanSource {
 pub const PLAN_SCHEMA_VERSION: u32 = 2;
 
 /// A plan as written to `runs/<run>/plan.json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub schema_version: u32,
     pub run_id: String,
@@ -68,6 +68,10 @@ pub struct Plan {
     /// `userIdentity.principalId`); absent for the sweep and local runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uploaded_by: Option<String>,
+    /// The policy's `licence_monthly_price` when the plan was made: the run's summary
+    /// prices the licences it frees with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence_monthly_price: Option<f64>,
     /// How the input was read (`csv (;)`, `xlsx`, ...) and from which column.
     pub input_format: String,
     pub email_column: String,

@@ -146,6 +146,7 @@ mod tests {
             created_at: String::new(),
             backup_key: "backups/r/".into(),
             uploaded_by: None,
+            licence_monthly_price: None,
             input_format: "csv (,)".into(),
             email_column: "email".into(),
             body,

@@ -55,7 +55,8 @@ pub struct RunHeader {
     pub actions: usize,
     pub plan_key: String,
     pub sent_at: String,
-    /// `policy.licence_monthly_price` when the run was sent, for its summary's saving.
+    /// The plan's `licence_monthly_price` (the policy's when it was made), for the
+    /// summary's saving.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub licence_monthly_price: Option<f64>,
 }

@@ -92,6 +92,7 @@ pub fn assemble_plan(
         created_at: header.created_at,
         backup_key: header.backup_key,
         uploaded_by: header.uploaded_by,
+        licence_monthly_price: policy.licence_monthly_price,
         input_format: read.format,
         email_column: read.email_column,
         body,

@@ -310,15 +310,12 @@ impl Planner {
             to_send.iter().map(|a| ActionMessage::new(&plan.run_id, (*a).clone())).collect();
         // Before the first message: the watcher counts the run's results against it.
         // Every action counts, the withheld ones too: they have their results already.
-        // The policy's licence price as it is when the run goes out: its summary prices
-        // the licences it frees (an invalid policy was refused before any plan was made).
-        let licence_monthly_price = self.policy(store).await?.ok().and_then(|p| p.licence_monthly_price);
         let header = RunHeader {
             run_id: run_id.clone(),
             actions: plan.body.actions.len(),
             plan_key: keys::plan_key(&run_id),
             sent_at: now_rfc3339(),
-            licence_monthly_price,
+            licence_monthly_price: plan.licence_monthly_price,
         };
         store.put_json(&keys::run_header_key(&run_id), &header).await?;
         if !messages.is_empty() {
@@ -446,7 +443,7 @@ impl Planner {
             plan_summary_key: &plan_summary_key,
             plan_csv_key: &plan_csv_key,
         };
-        let Some(notice) = notice::plan_held(plan, files, plan.uploaded_by.as_deref()) else {
+        let Some(notice) = notice::plan_held(plan, files) else {
             return Ok(());
         };
         let marker = keys::notice_key(run_id, notice.event.as_str(), None);

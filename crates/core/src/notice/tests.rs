@@ -72,6 +72,7 @@ fn held_plan() -> Plan {
         created_at: "2026-12-04T10:00:00Z".into(),
         backup_key: "backups/r-1/".into(),
         uploaded_by: None,
+        licence_monthly_price: None,
         input_format: "csv (,)".into(),
         email_column: "email".into(),
         body,
@@ -80,8 +81,9 @@ fn held_plan() -> Plan {
 
 #[test]
 fn a_held_plan_tells_the_approver_what_waits_why_who_uploaded_it_and_the_command_that_sends_it() {
-    let plan = held_plan();
-    let notice = plan_held(&plan, FILES, Some("AWS:AIDAEXAMPLE:hr-drop")).unwrap();
+    let mut plan = held_plan();
+    plan.uploaded_by = Some("AWS:AIDAEXAMPLE:hr-drop".into());
+    let notice = plan_held(&plan, FILES).unwrap();
     assert_eq!(notice.event.as_str(), "plan_held");
     assert_eq!(notice.subject, "Offboard run r-1 held for approval: 5 actions");
     for expected in [
@@ -107,11 +109,11 @@ fn a_held_plan_tells_the_approver_what_waits_why_who_uploaded_it_and_the_command
 #[test]
 fn a_plan_that_is_not_held_has_no_held_notice_and_an_unknown_uploader_is_said_to_be_unknown() {
     let mut plan = held_plan();
-    let notice = plan_held(&plan, FILES, None).unwrap();
+    let notice = plan_held(&plan, FILES).unwrap();
     assert!(notice.text.contains("Uploaded by: not known"), "{}", notice.text);
     assert_eq!(notice.json["uploaded_by"], Value::Null);
     plan.body.hold = None;
-    assert_eq!(plan_held(&plan, FILES, None), None);
+    assert_eq!(plan_held(&plan, FILES), None);
 }
 
 #[test]
