@@ -17,7 +17,7 @@ export interface PeopleAccessProps {
 }
 
 export class PeopleAccess {
-  /** Upload rosters, approve held runs, ask for undos, read runs (offboard approve, status, undo, report). */
+  /** Upload rosters, approve held runs, ask for undos and cancels, read runs (offboard approve, status, undo, cancel, report). */
   public readonly operatorPolicy: iam.ManagedPolicy;
   /** Carries operatorPolicy; with approverPrincipalArns, the only principals that may write approvals/. */
   public readonly operatorRole: iam.Role;
@@ -34,7 +34,7 @@ export class PeopleAccess {
     this.operatorPolicy = new iam.ManagedPolicy(scope, 'OperatorPolicy', {
       description: 'Offboard operators and approvers: upload rosters, approve held runs, ask for undos, read runs (offboard approve, status, undo, report)',
       statements: [
-        new iam.PolicyStatement({ sid: 'UploadRostersApprovalsAndUndos', actions: ['s3:PutObject'], resources: OPERATOR_WRITES.map(objects) }),
+        new iam.PolicyStatement({ sid: 'UploadRostersApprovalsUndosAndCancels', actions: ['s3:PutObject'], resources: OPERATOR_WRITES.map(objects) }),
         new iam.PolicyStatement({ sid: 'ReadRunsAndApprovals', actions: ['s3:GetObject'], resources: ['runs/', 'approvals/'].map(objects) }),
         new iam.PolicyStatement({ sid: 'ListDataBucket', actions: ['s3:ListBucket'], resources: [storage.bucketArn] }),
         stackKeyUse,

@@ -21,7 +21,7 @@ import { acknowledge, ignoreCfnLint, skipCheckov, wildcardResourceFinding } from
 import { codeSource, functionCode } from './code';
 import { OffboardConfig } from './config';
 import { Queues } from './queues';
-import { EXECUTOR_WRITES, FILE_INPUT_PREFIXES, POLICY_KEY, Storage, TRIGGER_PREFIXES, WATCH_PREFIX, WATCHER_WRITES } from './storage';
+import { DEFERRED_PREFIX, EXECUTOR_WRITES, FILE_INPUT_PREFIXES, POLICY_KEY, Storage, TRIGGER_PREFIXES, WATCH_PREFIX, WATCHER_WRITES } from './storage';
 
 export interface FunctionsProps {
   readonly config: OffboardConfig;
@@ -228,9 +228,10 @@ export class Functions {
 
     // Planner: reads what starts a run, the policy, and what it re-reads (held plans, results
     // to undo); writes backups and runs; keeps HR terminations not yet due under schedule/
-    // (read, rewritten and deleted by the sweep that takes them up).
-    const plannerReads = [...TRIGGER_PREFIXES, 'runs/', 'schedule/'];
-    const plannerWrites = ['backups/', 'runs/', 'schedule/'];
+    // (read, rewritten and deleted by the sweep that takes them up), and so the deferred
+    // actions under deferred/.
+    const plannerReads = [...TRIGGER_PREFIXES, 'runs/', 'schedule/', DEFERRED_PREFIX];
+    const plannerWrites = ['backups/', 'runs/', 'schedule/', DEFERRED_PREFIX];
     planner.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'ReadTriggersRunsAndSchedule', actions: ['s3:GetObject'], resources: plannerReads.map(objects) }),
     );
@@ -246,7 +247,7 @@ export class Functions {
       new iam.PolicyStatement({ sid: 'WriteBackupsRunsAndSchedule', actions: ['s3:PutObject'], resources: plannerWrites.map(objects) }),
     );
     planner.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'DeleteTakenUpSchedule', actions: ['s3:DeleteObject'], resources: [objects('schedule/')] }),
+      new iam.PolicyStatement({ sid: 'DeleteTakenUpSchedule', actions: ['s3:DeleteObject'], resources: [objects('schedule/'), objects(DEFERRED_PREFIX)] }),
     );
     planner.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'SignAndCheckPlans', actions: ['kms:GenerateMac', 'kms:VerifyMac'], resources: [storage.planSigningKey.keyArn] }),
@@ -300,9 +301,9 @@ export class Functions {
       );
     }
 
-    // Watcher: reads runs/ and its list watch/; writes only a run's summary, report and
-    // notification and stall records; deletes a finished run's watch/ entry. No Zoom, no
-    // queue, no signing key.
+    // Watcher: reads runs/ and its list watch/; writes only a run's summary, report,
+    // notification and stall records and its deferred actions (deferred/<run>.json);
+    // deletes a finished run's watch/ entry. No Zoom, no queue, no signing key.
     const watcherWrites = WATCHER_WRITES.map((k) => storage.objectArn(k));
     watcher.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'ReadRunsAndWatchList', actions: ['s3:GetObject'], resources: [objects('runs/'), objects(WATCH_PREFIX)] }),
@@ -317,7 +318,7 @@ export class Functions {
       acknowledge(
         watcher.role,
         wildcardResourceFinding(scope, resource),
-        'Object keys under runs/ and watch/ are created at run time (run ids, counts); they can only be written with "*" for the run. runs/ and watch/ are the only prefixes the watcher uses.',
+        'Object keys under runs/, watch/ and deferred/ are created at run time (run ids, counts); they can only be written with "*" for the run. They are the only prefixes the watcher uses.',
       );
     }
 

@@ -18,9 +18,10 @@ import { OffboardConfig } from './config';
 
 /**
  * Prefixes under which a new object starts a planner run: rosters, HR files, approvals of
- * held plans, and undo requests (`undo/<run>.json`, from which the planner builds the undo run).
+ * held plans, undo requests (`undo/<run>.json`, from which the planner builds the undo run),
+ * and cancels (`cancel/<name>.json`: a scheduled termination or staged delete taken off).
  */
-export const TRIGGER_PREFIXES = ['inbox/', 'hr/', 'approvals/', 'undo/'] as const;
+export const TRIGGER_PREFIXES = ['inbox/', 'hr/', 'approvals/', 'undo/', 'cancel/'] as const;
 
 /** Prefixes of the uploaded files a run plans from (the planner reads the version the event names). */
 export const FILE_INPUT_PREFIXES = ['inbox/', 'hr/'] as const;
@@ -40,7 +41,8 @@ export const EXECUTOR_WRITES = [
 
 /**
  * What the watcher writes: at a run's end its summary and report, the claims on publishing
- * its notification and the record that it was published; and the record of each stall it
+ * its notification and the record that it was published, and the actions it deferred
+ * (`deferred/<run>.json`, for the sweep to ask again); and the record of each stall it
  * announced (one per count of results).
  */
 export const WATCHER_WRITES = [
@@ -49,6 +51,7 @@ export const WATCHER_WRITES = [
   'runs/*/notify-claims/*',
   'runs/*/notified.json',
   'runs/*/stalled/*',
+  'deferred/*',
 ] as const;
 
 /**
@@ -57,8 +60,14 @@ export const WATCHER_WRITES = [
  */
 export const WATCH_PREFIX = 'watch/';
 
-/** What operators upload: rosters, approvals of held runs, undo requests. */
-export const OPERATOR_WRITES = ['inbox/', 'approvals/', 'undo/'] as const;
+/**
+ * The actions finished runs deferred (their users still hosted meetings): written by the
+ * watcher (or the planner) when it finishes a run, read, rewritten and deleted by the sweep.
+ */
+export const DEFERRED_PREFIX = 'deferred/';
+
+/** What operators upload: rosters, approvals of held runs, undo requests, cancels. */
+export const OPERATOR_WRITES = ['inbox/', 'approvals/', 'undo/', 'cancel/'] as const;
 
 export interface StorageProps {
   readonly config: Pick<OffboardConfig, 'bucketNamePrefix' | 'accessLogRetentionDays' | 'backupRetentionDays' | 'noncurrentVersionDays'>;
@@ -72,7 +81,7 @@ export interface DataWriters {
   readonly executorRole: iam.IRole;
   /** Writes under runs/ (summaries, reports, notification and stall records) and deletes under watch/. */
   readonly watcherRole: iam.IRole;
-  /** ARNs of the only principals that may write approvals/. */
+  /** ARNs of the only principals that may write approvals/ and cancel/. */
   readonly approverArns: string[];
 }
 
@@ -229,6 +238,10 @@ export class Storage {
     denyWritesExceptBy('OnlyThePlannerWritesBackupsAndSchedule', ['backups/', 'schedule/'], [writers.plannerRole.roleArn]);
     // The planner writes a run's marker, the watcher deletes it once the run is finished.
     denyWritesExceptBy('OnlyThePlannerAndWatcherWriteWatch', [WATCH_PREFIX], [writers.plannerRole.roleArn, writers.watcherRole.roleArn]);
+    // Whoever finishes a run records its deferred actions; the sweep takes them up.
+    denyWritesExceptBy('OnlyThePlannerAndWatcherWriteDeferred', [DEFERRED_PREFIX], [writers.plannerRole.roleArn, writers.watcherRole.roleArn]);
     denyWritesExceptBy('OnlyApproversWriteApprovals', ['approvals/'], writers.approverArns);
+    // A cancel stops an offboarding: the same people as approve one, and no one else.
+    denyWritesExceptBy('OnlyApproversWriteCancels', ['cancel/'], writers.approverArns);
   }
 }

@@ -198,7 +198,7 @@ describe('bucket', () => {
     }
   });
 
-  it('notifies the planner of new objects under inbox/, hr/, approvals/ and undo/', () => {
+  it('notifies the planner of new objects under inbox/, hr/, approvals/, undo/ and cancel/', () => {
     const [plannerId] = fn(t, 'planner');
     const configs: any[] = dataBucket()[1].Properties.NotificationConfiguration.LambdaConfigurations;
     const prefixes = configs.map((c) => {
@@ -206,7 +206,7 @@ describe('bucket', () => {
       assert.deepEqual(c.Function, { 'Fn::GetAtt': [plannerId, 'Arn'] });
       return c.Filter.S3Key.Rules.find((r: any) => r.Name === 'prefix').Value;
     });
-    assert.deepEqual(prefixes.sort(), ['approvals/', 'hr/', 'inbox/', 'undo/']);
+    assert.deepEqual(prefixes.sort(), ['approvals/', 'cancel/', 'hr/', 'inbox/', 'undo/']);
     assert.deepEqual(prefixes.sort(), [...TRIGGER_PREFIXES].sort(), 'one notification per trigger prefix');
   });
 
@@ -592,16 +592,16 @@ describe('IAM, least privilege', () => {
     assert.deepEqual(deny[0].Condition, { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [plannerRole, 'Arn'] } } });
   });
 
-  it('S3: the planner reads inbox/, hr/ (the version an event names), approvals/, undo/, runs/, schedule/ and the policy; writes backups/, runs/, schedule/, watch/; deletes schedule/ only', () => {
+  it('S3: the planner reads inbox/, hr/ (the version an event names), approvals/, undo/, cancel/, runs/, schedule/, deferred/ and the policy; writes backups/, runs/, schedule/, deferred/, watch/; deletes schedule/ and deferred/ only', () => {
     const s3 = grants(t, 'planner').filter((g) => g.action.startsWith('s3:'));
     const on = (action: string) => s3.filter((g) => g.action === action).map((g) => g.resource).sort();
     assert.deepEqual(
       on('s3:GetObject'),
-      [...['approvals/', 'hr/', 'inbox/', 'runs/', 'schedule/', 'undo/'].map(objectArn), `${bucketArn}/config/policy.json`].sort(),
+      [...['approvals/', 'cancel/', 'deferred/', 'hr/', 'inbox/', 'runs/', 'schedule/', 'undo/'].map(objectArn), `${bucketArn}/config/policy.json`].sort(),
     );
-    assert.deepEqual(on('s3:PutObject'), ['backups/', 'runs/', 'schedule/', 'watch/'].map(objectArn).sort());
+    assert.deepEqual(on('s3:PutObject'), ['backups/', 'deferred/', 'runs/', 'schedule/', 'watch/'].map(objectArn).sort());
     assert.deepEqual(on('s3:GetObjectVersion'), ['hr/', 'inbox/'].map(objectArn));
-    assert.deepEqual(on('s3:DeleteObject'), [objectArn('schedule/')]);
+    assert.deepEqual(on('s3:DeleteObject'), [objectArn('deferred/'), objectArn('schedule/')]);
     assert.deepEqual(on('s3:ListBucket'), [bucketArn]);
     assert.deepEqual(
       [...new Set(s3.map((g) => g.action))].sort(),
@@ -618,13 +618,13 @@ describe('IAM, least privilege', () => {
     assert.deepEqual([...new Set(s3.map((g) => g.action))].sort(), ['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
   });
 
-  it('S3: the watcher reads runs/ and watch/, writes only summaries, reports, notification and stall records, deletes only under watch/', () => {
+  it('S3: the watcher reads runs/ and watch/, writes only summaries, reports, notification and stall records and deferred actions, deletes only under watch/', () => {
     const s3 = grants(t, 'watcher').filter((g) => g.action.startsWith('s3:'));
     const on = (action: string) => s3.filter((g) => g.action === action).map((g) => g.resource).sort();
     assert.deepEqual(on('s3:GetObject'), [objectArn('runs/'), objectArn('watch/')]);
     assert.deepEqual(
       on('s3:PutObject'),
-      ['runs/*/notified.json', 'runs/*/notify-claims/*', 'runs/*/report.csv', 'runs/*/stalled/*', 'runs/*/summary.json'].map((k) => `${bucketArn}/${k}`),
+      ['deferred/*', 'runs/*/notified.json', 'runs/*/notify-claims/*', 'runs/*/report.csv', 'runs/*/stalled/*', 'runs/*/summary.json'].map((k) => `${bucketArn}/${k}`),
     );
     assert.deepEqual(on('s3:DeleteObject'), [objectArn('watch/')]);
     assert.deepEqual(on('s3:ListBucket'), [bucketArn]);
@@ -639,9 +639,9 @@ describe('IAM, least privilege', () => {
   const allowed = (statements: Statement[], action: string) =>
     statements.filter((s) => s.Effect === 'Allow' && actions(s).includes(action)).flatMap(resourceList).map(flat).sort();
 
-  it('operators: upload rosters, approvals and undos, read runs; never write runs/, backups/, hr/ or the policy', () => {
+  it('operators: upload rosters, approvals, undos and cancels, read runs; never write runs/, backups/, hr/ or the policy', () => {
     const statements = managed(t, 'Offboard operators');
-    assert.deepEqual(allowed(statements, 's3:PutObject'), ['approvals/', 'inbox/', 'undo/'].map(objectArn).sort());
+    assert.deepEqual(allowed(statements, 's3:PutObject'), ['approvals/', 'cancel/', 'inbox/', 'undo/'].map(objectArn).sort());
     assert.deepEqual(allowed(statements, 's3:GetObject'), ['approvals/', 'runs/'].map(objectArn).sort());
     assert.deepEqual(allowed(statements, 's3:ListBucket'), [bucketArn]);
     assert.ok(statements.every((s) => actions(s).every((a) => ['s3:PutObject', 's3:GetObject', 's3:ListBucket', 'kms:Decrypt', 'kms:GenerateDataKey'].includes(a))));
@@ -655,7 +655,7 @@ describe('IAM, least privilege', () => {
     assert.ok(roleId);
   });
 
-  it('the bucket policy: only the functions write runs/, only the planner and the watcher watch/, only the planner backups/ and schedule/, only approvers approvals/', () => {
+  it('the bucket policy: only the functions write runs/, only the planner and the watcher watch/, only the planner backups/ and schedule/, only approvers approvals/ and cancel/', () => {
     for (const [template, extra] of [[t, []], [custom.template, ['arn:aws:iam::111122223333:role/AWSReservedSSO_Approvers_0123']]] as const) {
       const policy = resources(template, 'AWS::S3::BucketPolicy').find(([, p]) => JSON.stringify(p.Properties.Bucket).includes(dataBucket(template)[0]))![1];
       const denies = (policy.Properties.PolicyDocument.Statement as Statement[]).filter((s) => s.Effect === 'Deny' && s.Condition?.ArnNotEquals);
@@ -670,9 +670,11 @@ describe('IAM, least privilege', () => {
       const who = (prefix: string) => [byPrefix[prefix].Condition!.ArnNotEquals['aws:PrincipalArn']].flat().map(flat).sort();
       assert.deepEqual(who('runs'), [role('Offboard planner'), role('Offboard executor'), role('Offboard watcher')].sort());
       assert.deepEqual(who('watch'), [role('Offboard planner'), role('Offboard watcher')].sort());
+      assert.deepEqual(who('deferred'), [role('Offboard planner'), role('Offboard watcher')].sort());
       assert.deepEqual(who('backups'), [role('Offboard planner')]);
       assert.deepEqual(who('schedule'), [role('Offboard planner')]);
       assert.deepEqual(who('approvals'), [role('Offboard operators'), ...extra].sort());
+      assert.deepEqual(who('cancel'), [role('Offboard operators'), ...extra].sort());
       for (const s of denies) {
         assert.deepEqual(s.Principal, { AWS: '*' });
         assert.deepEqual(actions(s).sort(), ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObject']);

@@ -8,6 +8,7 @@ mod doctor;
 mod end_to_end;
 mod execution;
 mod iam;
+mod lifecycle;
 mod report_render;
 mod safety;
 mod scopes;

@@ -59,6 +59,7 @@ fn plan() -> Plan {
                 kind: ActionKind::Deactivate,
                 transfer_email: None,
                 reason: None,
+                expect: None,
             })
             .collect();
     let body = decide(Decision {
@@ -79,6 +80,7 @@ fn plan() -> Plan {
         backup_key: "backups/inbox-2026-11-23-roster-3f9c2a/users.jsonl.gz".into(),
         uploaded_by: None,
         licence_monthly_price: None,
+        rechecked: Vec::new(),
         input_format: "csv (,)".into(),
         email_column: "email".into(),
         body,

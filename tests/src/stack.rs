@@ -160,10 +160,12 @@ impl Principal {
     }
 
     /// Who in the role uploads under `key` by default: rosters, HR files and undos are
-    /// one person's, approvals another's (as the two-person rule asks).
+    /// one person's, approvals another's (as the two-person rule asks), cancels a third's.
     pub fn person_uploading(key: &str) -> &'static str {
         if key.starts_with(offboard_pipeline::trigger::APPROVALS_PREFIX) {
             "approver"
+        } else if key.starts_with(offboard_pipeline::trigger::CANCEL_PREFIX) {
+            "canceller"
         } else {
             "uploader"
         }
@@ -179,8 +181,8 @@ impl Principal {
     /// and undos are the operators', HR files the HR system's, the rest (the policy) the
     /// stack owner's.
     pub fn uploading(key: &str) -> Principal {
-        use offboard_pipeline::trigger::{APPROVALS_PREFIX, HR_PREFIX, INBOX_PREFIX, UNDO_PREFIX};
-        if [INBOX_PREFIX, APPROVALS_PREFIX, UNDO_PREFIX].iter().any(|p| key.starts_with(p)) {
+        use offboard_pipeline::trigger::{APPROVALS_PREFIX, CANCEL_PREFIX, HR_PREFIX, INBOX_PREFIX, UNDO_PREFIX};
+        if [INBOX_PREFIX, APPROVALS_PREFIX, UNDO_PREFIX, CANCEL_PREFIX].iter().any(|p| key.starts_with(p)) {
             Principal::Operator
         } else if key.starts_with(HR_PREFIX) {
             Principal::Hr

@@ -12,6 +12,7 @@ mod apply;
 mod args;
 mod backup;
 mod bucket;
+mod cancel;
 mod connect;
 mod doctor;
 mod exit;
@@ -146,6 +147,18 @@ enum Command {
         #[command(flatten)]
         confirm: ConfirmArgs,
     },
+    /// Cancel what waits under the stack's schedule before it runs (a rescinded
+    /// termination): every termination and staged delete of a run, or of one person.
+    #[command(after_help = EXIT_CODES)]
+    Cancel {
+        /// A run id (everything it scheduled) or an email address (what waits for them).
+        target: String,
+        #[arg(long, env = "OFFBOARD_BUCKET")]
+        bucket: String,
+        /// Why, for the record.
+        #[arg(long)]
+        note: Option<String>,
+    },
     /// Apply the plan on zoom-sim loaded from a backup, at the real plan's rate limits:
     /// predicted outcomes and duration, before anything touches production.
     #[command(after_help = EXIT_CODES)]
@@ -212,6 +225,7 @@ async fn run(cli: Cli) -> Result<Exit, Exit> {
             bucket::approve_command(&run, &bucket, approved_by, note, yes).await
         }
         Command::Status { run, bucket } => match bucket {
+            Some(bucket) if run.starts_with("cancel-") => cancel::status_command(&run, &bucket).await,
             Some(bucket) => bucket::status_command(&run, &bucket).await,
             None => local::status_command(zoom, &run),
         },
@@ -219,6 +233,7 @@ async fn run(cli: Cli) -> Result<Exit, Exit> {
             Some(bucket) => bucket::undo_command(&run, &bucket, confirm).await,
             None => apply::undo_local_command(zoom, &run, confirm).await,
         },
+        Command::Cancel { target, bucket, note } => cancel::cancel_command(&target, &bucket, note).await,
         Command::Rehearse { backup, roster, hr } => rehearse::rehearse_command(zoom, &backup, &roster, hr).await,
         Command::Doctor { bucket, format } => doctor::doctor_command(zoom, bucket.as_deref(), format).await,
         Command::Report { run, html, bucket } => report::report_command(zoom, &run, &html, bucket.as_deref()).await,

@@ -4,7 +4,9 @@
 //! their manager (who receives their meetings and recordings) and an action. Dates come
 //! in whatever form the HR system writes; they are read in the policy's time zone, and a
 //! termination takes effect at the start of its day there. Rows due now are planned now;
-//! later ones are kept as [`Termination`]s for the daily sweep.
+//! later ones are kept as [`Termination`]s for the daily sweep. A row whose action is
+//! `cancel` (or `rescind`) asks for the person's waiting termination to be taken off
+//! ([`Rescind`]); what waits, and what comes of it, is the `lifecycle` module's.
 
 use std::collections::HashMap;
 
@@ -16,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::action::ActionKind;
 use crate::email;
 use crate::policy::{DatePolicy, Policy, SlashOrder};
-use crate::request::{Request, SkipReason, SkippedRow};
+use crate::request::{ExpectedUser, Request, SkipReason, SkippedRow};
 use crate::roster::EMAIL_HEADERS;
 use crate::table::{find_column, read_table, InputError};
 
@@ -50,6 +52,22 @@ pub struct Termination {
     pub manager_email: Option<String>,
     /// The row's own action, else the policy's `hr_action`.
     pub action: Option<ActionKind>,
+    /// Set for a staged delete: the deactivated user it may delete when `effective`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<Stage>,
+}
+
+/// A delete held back by the policy's `delete_after_days`: the user was deactivated at
+/// `deactivated_at`, and is deleted when the termination comes due only while they are
+/// still as that left them (`expect`). Until then it is the grace window in which a
+/// rescinded termination costs nothing: the user is reactivated, or the delete cancelled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stage {
+    pub deactivated_at: Timestamp,
+    /// Filled in by the plan that deactivates (`decide`), from the account it saw; an
+    /// empty `user_id` names nobody, so a stage never pinned deletes no one.
+    #[serde(flatten)]
+    pub expect: ExpectedUser,
 }
 
 impl Termination {
@@ -57,16 +75,64 @@ impl Termination {
         self.effective <= now
     }
 
+    /// The action this termination asks for under `policy`.
+    pub fn kind(&self, policy: &Policy) -> ActionKind {
+        self.action.unwrap_or(policy.hr_action)
+    }
+
     /// The plan request this termination makes under `policy`.
     pub fn request(&self, policy: &Policy) -> Request {
-        let kind = self.action.unwrap_or(policy.hr_action);
+        let kind = self.kind(policy);
+        let (source, line) = (&self.source, self.line);
+        let reason = match &self.stage {
+            Some(stage) => {
+                format!(
+                    "staged delete: deactivated {} ({source} line {line}), due {}",
+                    stage.deactivated_at, self.effective
+                )
+            }
+            None => format!("terminated {} ({source} line {line})", self.effective),
+        };
         Request {
             line: self.line,
             email: self.email.as_deref().map(Into::into),
             employee_id: self.employee_id.clone(),
             kind,
             transfer_email: self.manager_email.clone().filter(|_| kind == ActionKind::Delete),
-            reason: Some(format!("terminated {} ({} line {})", self.effective, self.source, self.line)),
+            reason: Some(reason),
+            expect: self.stage.as_ref().map(|stage| Box::new(stage.expect.clone())),
+        }
+    }
+}
+
+/// What a cancel asks to take off the schedule before it runs: everything a run put
+/// there (its terminations not yet due and its staged deletes), or whatever waits for one
+/// person. In JSON: `{"run_id": "..."}`, `{"email": "..."}` or `{"employee_id": "..."}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rescind {
+    RunId(String),
+    Email(String),
+    EmployeeId(String),
+}
+
+impl Rescind {
+    /// Whether this cancel takes off `termination`, which `run_id` put on the schedule.
+    pub fn covers(&self, run_id: &str, termination: &Termination) -> bool {
+        match self {
+            Rescind::RunId(run) => run == run_id,
+            Rescind::Email(address) => termination.email.as_deref() == Some(email::normalize(address).as_str()),
+            Rescind::EmployeeId(id) => termination.employee_id.as_deref() == Some(id.trim()),
+        }
+    }
+}
+
+impl std::fmt::Display for Rescind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rescind::RunId(run) => write!(f, "everything run {run} scheduled"),
+            Rescind::Email(address) => write!(f, "what waits for {address}"),
+            Rescind::EmployeeId(id) => write!(f, "what waits for employee {id}"),
         }
     }
 }
@@ -76,6 +142,8 @@ impl Termination {
 pub struct HrFile {
     pub format: String,
     pub terminations: Vec<Termination>,
+    /// The rows that cancel a person's waiting termination, with their lines.
+    pub rescinds: Vec<(u64, Rescind)>,
     pub rejected: Vec<SkippedRow>,
 }
 
@@ -95,6 +163,7 @@ pub fn parse_hr_file(file: &str, bytes: &[u8], dates: &DatePolicy) -> Result<HrF
     let zone = TimeZone::get(&dates.timezone).unwrap_or(TimeZone::UTC);
 
     let mut terminations = Vec::new();
+    let mut rescinds = Vec::new();
     let mut rejected = Vec::new();
     let mut first_seen: HashMap<String, u64> = HashMap::new();
     for row in &table.rows {
@@ -112,6 +181,15 @@ pub fn parse_hr_file(file: &str, bytes: &[u8], dates: &DatePolicy) -> Result<HrF
         let employee_id = cell(id_column).map(str::to_string);
         if email.is_none() && employee_id.is_none() {
             rejected.push(reject("", SkipReason::NoPerson));
+            continue;
+        }
+        // A cancel needs no date: it takes off what waits, whatever its date.
+        if cell(action_column).is_some_and(is_cancel) {
+            let rescind = match (&email, &employee_id) {
+                (Some(address), _) => Rescind::Email(address.clone()),
+                (None, id) => Rescind::EmployeeId(id.clone().unwrap_or_default()),
+            };
+            rescinds.push((row.line, rescind));
             continue;
         }
         let Some(date_text) = cell(Some(date_column)) else {
@@ -154,9 +232,15 @@ pub fn parse_hr_file(file: &str, bytes: &[u8], dates: &DatePolicy) -> Result<HrF
             effective,
             manager_email,
             action,
+            stage: None,
         });
     }
-    Ok(HrFile { format: table.format, terminations, rejected })
+    Ok(HrFile { format: table.format, terminations, rescinds, rejected })
+}
+
+/// Whether an HR row's action cancels (a rescinded termination) rather than asks for one.
+fn is_cancel(value: &str) -> bool {
+    matches!(crate::table::header_key(value).as_str(), "cancel" | "cancelled" | "rescind" | "rescinded")
 }
 
 /// The normalized address, or the cell as written and why it is not one.
@@ -284,12 +368,26 @@ mod tests {
             effective: utc("2026-11-01T00:00:00Z"),
             manager_email: Some("boss@acme.example".into()),
             action: None,
+            stage: None,
         };
         assert!(termination.is_due(now));
         let request = termination.request(&Policy::default());
         assert_eq!((request.kind, request.transfer_email.as_deref()), (ActionKind::Delete, Some("boss@acme.example")));
         let deactivate = Termination { action: Some(ActionKind::Deactivate), ..termination };
         assert_eq!(deactivate.request(&Policy::default()).transfer_email, None);
+    }
+
+    #[test]
+    fn a_cancel_row_asks_for_the_persons_waiting_termination_to_be_taken_off_and_needs_no_date() {
+        let csv = "Employee ID,Work Email,Termination Date,Action\n\
+                   E1,Ana@Acme.example,,Rescinded\n\
+                   E2,,2026-12-24,cancel\n\
+                   E3,cy@acme.example,2026-12-24,delete\n";
+        let file = parse_hr_file("hr/x.csv", csv.as_bytes(), &DatePolicy::default()).unwrap();
+        let expected = [(2, Rescind::Email("ana@acme.example".into())), (3, Rescind::EmployeeId("E2".into()))];
+        assert_eq!(file.rescinds, expected);
+        assert_eq!(file.terminations.len(), 1);
+        assert!(file.rejected.is_empty(), "{:?}", file.rejected);
     }
 
     #[test]

@@ -232,6 +232,16 @@ pub fn run_completed(summary: &RunSummary) -> Notice {
         text.push_str(&format!(" (saving {saving:.2} a month)"));
     }
     text.push('\n');
+    if !summary.deferred.is_empty() {
+        text.push_str(&format!(
+            "\nDeferred, still hosting meetings ({}): the sweep asks again after their last one\n",
+            summary.deferred.len()
+        ));
+        for deferred in summary.deferred.iter().take(10) {
+            let until = deferred.until.map_or_else(|| "not shown".to_string(), |until| until.to_string());
+            text.push_str(&format!("  {} ({}), last meeting ends {until}\n", deferred.email, deferred.kind));
+        }
+    }
     text.push_str(&format!(
         "\nTook {:.0} s ({:.1} actions a second). Every action and its outcome: {}\n",
         summary.duration_seconds, summary.achieved_rate_per_second, summary.report_key

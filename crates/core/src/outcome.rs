@@ -70,6 +70,10 @@ pub struct Findings {
     pub upcoming_meetings: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud_recordings: Option<u64>,
+    /// When the last of the user's upcoming meetings ends, when Zoom showed them all with
+    /// their times: a user skipped for hosting them is rechecked after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_meeting_ends: Option<jiff::Timestamp>,
 }
 
 impl Findings {

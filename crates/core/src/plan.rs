@@ -21,6 +21,7 @@ use crate::email_index::EmailIndex;
 use crate::estimate::{count, PlanCounts};
 use crate::guardrails::{hold, Hold, Refusals};
 use crate::hr::Termination;
+use crate::lifecycle;
 use crate::policy::Policy;
 use crate::request::{Request, SkipReason, SkippedRow};
 use crate::snapshot::{Account, AccountUser, UserStatus};
@@ -72,11 +73,22 @@ pub struct Plan {
     /// prices the licences it frees with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub licence_monthly_price: Option<f64>,
+    /// A sweep's: the deferred actions of earlier runs it asked for again (taken off
+    /// `deferred/` once its actions are on the queue).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rechecked: Vec<Rechecked>,
     /// How the input was read (`csv (;)`, `xlsx`, ...) and from which column.
     pub input_format: String,
     pub email_column: String,
     #[serde(flatten)]
     pub body: PlanBody,
+}
+
+/// One deferred action a sweep asked for again: the run that deferred it, and its id there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rechecked {
+    pub run_id: String,
+    pub action_id: String,
 }
 
 /// Everything [`decide`] needs.
@@ -95,7 +107,7 @@ pub struct Decision<'a> {
 /// chooses who receives what each delete hands on: that needs every user the plan acts
 /// on, since someone leaving in the same run cannot receive anything.
 pub fn decide(input: Decision<'_>) -> PlanBody {
-    let Decision { requests, rejected, scheduled, account, policy, calls_per_second } = input;
+    let Decision { requests, rejected, mut scheduled, account, policy, calls_per_second } = input;
     let users = &account.users;
     let by_email = EmailIndex::of(&account.users);
     let mut by_employee: FxHashMap<&str, usize> = FxHashMap::default();
@@ -126,6 +138,13 @@ pub fn decide(input: Decision<'_>) -> PlanBody {
         };
         matched += 1;
         let user = &users[index];
+        // A staged delete come due acts only on the user it was staged for, still as
+        // their deactivation left them: a rescinded termination's user was reactivated.
+        if let Some(detail) = request.expect.as_deref().and_then(|expect| lifecycle::changed_since_staged(expect, user))
+        {
+            skipped.push(skipped_row(request, SkipReason::ChangedSinceStaged { detail }));
+            continue;
+        }
         // Matched by address, the user's email has already passed the email guardrails.
         if let Some(reason) = refusals.refuse_user(account, user, by_address.is_none()) {
             skipped.push(skipped_row(request, reason));
@@ -142,6 +161,22 @@ pub fn decide(input: Decision<'_>) -> PlanBody {
         acted_on.set(index, request.line);
         matches.push((request, index));
     }
+
+    // A staged delete is kept only for a user this plan deactivates (or who is inactive
+    // already), pinned to who they are now; for anyone else there is nothing to stage.
+    scheduled.retain_mut(|termination| {
+        let Some(stage) = termination.stage.as_mut().filter(|stage| lifecycle::is_unpinned(stage)) else {
+            return true;
+        };
+        let by_address = termination.email.as_deref().and_then(|e| by_email.get(e));
+        let found =
+            by_address.or_else(|| termination.employee_id.as_deref().and_then(|id| by_employee.get(id)).copied());
+        found.is_some_and(|index| {
+            let user = &users[index];
+            let deactivated = acted_on.line(index).is_some() || user.status == UserStatus::Inactive;
+            deactivated && lifecycle::pin(stage, user).is_some()
+        })
+    });
 
     // Every user the plan acts on is known: now the transfer targets.
     let targets = Targets { account, by_email: &by_email, refusals: &refusals, leaving: &acted_on };
@@ -337,7 +372,7 @@ fn action_for(request: &Request, change: Change, user: &AccountUser, policy: &Po
 }
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 
 #[cfg(test)]
 mod tests;

@@ -25,6 +25,10 @@ pub struct Policy {
     pub roster: RosterPolicy,
     /// Revoke the user's SSO token before acting, so a live session cannot outlast the change.
     pub revoke_sso_first: bool,
+    /// Stage an HR delete: deactivate now, delete this many days later, and then only if
+    /// the user is still as the deactivation left them (the grace window for a rescinded
+    /// termination). `None`: an HR delete deletes at once.
+    pub delete_after_days: Option<u32>,
     /// What to do when the user still hosts upcoming meetings (checked just before acting).
     pub upcoming_meetings: MeetingsRule,
     /// What to do with a user who still owns cloud recordings (checked before a delete).
@@ -51,6 +55,7 @@ impl Default for Policy {
             transfer: TransferPolicy::default(),
             roster: RosterPolicy::default(),
             revoke_sso_first: true,
+            delete_after_days: None,
             upcoming_meetings: MeetingsRule::Skip,
             cloud_recordings: RecordingsRule::KeepAsBasic,
             guardrails: Guardrails::default(),
@@ -153,11 +158,14 @@ pub struct SweepPolicy {
     pub inactive_days: u32,
     /// `downgrade` (keep the user, free the license) or `deactivate`.
     pub action: ActionKind,
+    /// A user an action skipped for hosting upcoming meetings is rechecked by the sweep
+    /// after their last meeting, and at the latest this many days after the skip.
+    pub recheck_deferred_days: u32,
 }
 
 impl Default for SweepPolicy {
     fn default() -> Self {
-        SweepPolicy { enabled: true, inactive_days: 90, action: ActionKind::Downgrade }
+        SweepPolicy { enabled: true, inactive_days: 90, action: ActionKind::Downgrade, recheck_deferred_days: 7 }
     }
 }
 

@@ -147,6 +147,7 @@ mod tests {
             backup_key: "backups/r/".into(),
             uploaded_by: None,
             licence_monthly_price: None,
+            rechecked: Vec::new(),
             input_format: "csv (,)".into(),
             email_column: "email".into(),
             body,
@@ -179,6 +180,7 @@ mod tests {
             kind: ActionKind::Delete,
             transfer_email: None,
             reason: None,
+            expect: None,
         };
         let body = decide(Decision {
             requests: &[request],

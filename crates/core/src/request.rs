@@ -21,6 +21,19 @@ pub struct Request {
     pub transfer_email: Option<String>,
     /// Why, when more than "listed on that line".
     pub reason: Option<String>,
+    /// A staged delete come due: the user it may act on, as its deactivation left them.
+    /// Anyone else, or the same user changed since, is skipped (`changed_since_staged`).
+    pub expect: Option<Box<ExpectedUser>>,
+}
+
+/// The user a staged delete was planned for and the state its deactivation leaves them in
+/// (inactive, their type and role as they were): the delete, when due, acts on that user
+/// only while they are still so. Reactivated, relicensed, given another role, or a new
+/// user under the same address: the delete is dropped and the plan says why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpectedUser {
+    pub user_id: CompactString,
+    pub left: LeftState,
 }
 
 /// Why a request gets no action. The guardrail refusals are the ones
@@ -90,6 +103,11 @@ pub enum SkipReason {
     NoTransferTarget {
         detail: String,
     },
+    /// A staged delete come due for a user who is no longer as its deactivation left
+    /// them (reactivated, say, because the termination was rescinded): dropped.
+    ChangedSinceStaged {
+        detail: String,
+    },
 }
 
 impl SkipReason {
@@ -118,6 +136,7 @@ impl SkipReason {
             SkipReason::ChangedSince { .. } => "changed_since",
             SkipReason::UnknownRole { .. } => "unknown_role",
             SkipReason::NoTransferTarget { .. } => "no_transfer_target",
+            SkipReason::ChangedSinceStaged { .. } => "changed_since_staged",
         }
     }
 
@@ -182,6 +201,9 @@ impl std::fmt::Display for SkipReason {
             }
             SkipReason::NoTransferTarget { detail } => {
                 write!(f, "refused: no one can receive the user's meetings, recordings and whiteboards: {detail}")
+            }
+            SkipReason::ChangedSinceStaged { detail } => {
+                write!(f, "staged delete dropped: the user changed since their deactivation: {detail}")
             }
         }
     }

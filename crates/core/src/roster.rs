@@ -121,6 +121,7 @@ impl Roster {
                 kind,
                 transfer_email: None,
                 reason: None,
+                expect: None,
             })
             .collect()
     }

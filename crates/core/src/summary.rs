@@ -46,6 +46,48 @@ pub struct RunSummary {
     /// What those licences cost a month, with `policy.licence_monthly_price`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monthly_saving: Option<f64>,
+    /// The actions left undone because their user still hosted upcoming meetings: the
+    /// sweep rechecks each after its last meeting (or `sweep.recheck_deferred_days`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deferred: Vec<Deferred>,
+}
+
+/// The code of a result skipped because the user still hosts upcoming meetings.
+pub const HOSTS_UPCOMING_MEETINGS: &str = "hosts_upcoming_meetings";
+
+/// An action deferred: skipped because its user still hosted upcoming meetings, so its
+/// licence is reclaimed later, by a sweep, once they are over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deferred {
+    pub action_id: String,
+    pub email: String,
+    pub kind: ActionKind,
+    /// When the executor found the meetings.
+    pub deferred_at: Timestamp,
+    /// When the last of them ends, when Zoom showed them all; else the recheck interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Timestamp>,
+}
+
+impl Deferred {
+    /// The deferral a result records, if it is one.
+    pub fn of(result: &ActionResult) -> Option<Deferred> {
+        let Outcome::Skipped { code, .. } = &result.outcome else { return None };
+        (code == HOSTS_UPCOMING_MEETINGS).then(|| Deferred {
+            action_id: result.action_id.clone(),
+            email: result.email.clone(),
+            kind: result.kind,
+            deferred_at: result.finished_at.parse().unwrap_or(Timestamp::UNIX_EPOCH),
+            until: result.findings.last_meeting_ends,
+        })
+    }
+
+    /// When a sweep may look at the user again: after their last meeting, and at the
+    /// latest `recheck_days` after the deferral (meetings may be added, or never shown).
+    pub fn recheck_at(&self, recheck_days: u32) -> Timestamp {
+        let interval = self.deferred_at + jiff::SignedDuration::from_hours(24 * i64::from(recheck_days));
+        self.until.map_or(interval, |until| until.min(interval))
+    }
 }
 
 impl RunSummary {
@@ -108,6 +150,7 @@ pub fn summarize(
         completed_at: now,
         licences_freed: results.iter().filter(|r| frees_a_licence(r)).count(),
         monthly_saving: None,
+        deferred: results.iter().filter_map(Deferred::of).collect(),
     }
 }
 
@@ -175,7 +218,7 @@ mod tests {
             email: format!("=u{id}@acme.example"),
             outcome,
             performed: None,
-            findings: Findings { upcoming_meetings: Some(0), cloud_recordings: None },
+            findings: Findings { upcoming_meetings: Some(0), ..Findings::default() },
             zoom_message: None,
             prior: None,
             attempt,

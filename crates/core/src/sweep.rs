@@ -39,6 +39,7 @@ pub fn inactive_users(account: &Account, sweep: &SweepPolicy, now: Timestamp) ->
                 kind: sweep.action,
                 transfer_email: None,
                 reason: Some(reason),
+                expect: None,
             })
         })
         .collect()

@@ -380,6 +380,7 @@ proptest! {
                 kind: *kind,
                 transfer_email: manager.filter(|_| *kind == ActionKind::Delete).map(|m| format!("u{m}@acme.example")),
                 reason: None,
+                expect: None,
             })
             .collect();
         let mut policy = Policy::default();

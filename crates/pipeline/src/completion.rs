@@ -122,6 +122,8 @@ pub async fn finish(
         return Ok(None);
     }
     let (summary, wrote) = summary_of(store, header, result_keys).await?;
+    // Before the announcement, so a run announced has its deferred actions on record.
+    crate::deferred::record(store, &summary).await?;
     let Some(notifier) = notifier else {
         return Ok(wrote.then_some(summary));
     };

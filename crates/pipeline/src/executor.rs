@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use jiff::SignedDuration;
 use offboard_core::ledger::Claim;
+use offboard_core::summary::HOSTS_UPCOMING_MEETINGS;
 use offboard_core::undo::restore_steps;
 use offboard_core::{
     Action, ActionKind, ActionMessage, ActionResult, Change, DeleteMode, Findings, MeetingsRule, Outcome,
@@ -247,12 +248,16 @@ pub async fn perform(
     // A check may turn the planned change into a downgrade; `kind` is what is done.
     let mut kind = action.kind();
     if action.checks.upcoming_meetings != MeetingsRule::Ignore {
-        let meetings = zoom.upcoming_meetings(user).await?;
+        let upcoming = zoom.upcoming(user).await?;
+        let meetings = upcoming.count;
         findings.upcoming_meetings = Some(meetings);
         if meetings > 0 {
+            // When the last one ends: a skipped user's licence is reclaimed by the first
+            // sweep after it (the summary's `deferred`).
+            findings.last_meeting_ends = upcoming.last_ends;
             match action.checks.upcoming_meetings {
                 MeetingsRule::Downgrade if licensed => kind = ActionKind::Downgrade,
-                _ => return skip("hosts_upcoming_meetings", format!("hosts {meetings} upcoming meetings")),
+                _ => return skip(HOSTS_UPCOMING_MEETINGS, format!("hosts {meetings} upcoming meetings")),
             }
         }
     }
@@ -418,4 +423,12 @@ pub fn final_outcome(error: &ZoomError) -> Option<Outcome> {
         }
         ErrorKind::Fatal | ErrorKind::InProgress | ErrorKind::Throttled | ErrorKind::Transient => None,
     }
+}
+
+/// Every call the executor may make for these actions.
+pub(crate) fn actions_calls(actions: &[offboard_core::Action]) -> Vec<ZoomCall> {
+    let mut calls: Vec<ZoomCall> = actions.iter().flat_map(calls_of).collect();
+    calls.sort();
+    calls.dedup();
+    calls
 }

@@ -4,11 +4,12 @@
 //! so a dry run reads a file and decides exactly as the pipeline will.
 
 use jiff::Timestamp;
+use offboard_core::lifecycle::take_due;
 use offboard_core::roster::parse_roster_with;
 use offboard_core::undo::plan_undo;
 use offboard_core::{
-    decide, parse_hr_file, Account, ActionResult, Decision, InputError, Plan, PlanSource, Policy, Request, SkippedRow,
-    Termination, PLAN_SCHEMA_VERSION,
+    decide, parse_hr_file, Account, ActionResult, Decision, InputError, Plan, PlanSource, Policy, Rechecked, Request,
+    Rescind, SkippedRow, Termination, PLAN_SCHEMA_VERSION,
 };
 use offboard_zoom::{Label, ZoomClient};
 
@@ -19,9 +20,14 @@ pub struct ReadInput {
     pub email_column: String,
     pub requests: Vec<Request>,
     pub rejected: Vec<SkippedRow>,
+    /// What waits for the sweep: terminations not yet due, and staged deletes.
     pub scheduled: Vec<Termination>,
+    /// An HR file's cancel rows (with their lines): what waits for them is taken off.
+    pub rescinds: Vec<(u64, Rescind)>,
     /// For an undo: the results of the run to undo.
     pub undo: Vec<ActionResult>,
+    /// For a sweep: the deferred actions it asks for again.
+    pub rechecked: Vec<Rechecked>,
 }
 
 /// A roster, its email column chosen as the policy's `roster` section says.
@@ -32,21 +38,24 @@ pub fn read_roster(key: &str, bytes: &[u8], policy: &Policy) -> Result<ReadInput
         format: roster.format,
         email_column: roster.email_column,
         rejected: roster.rejected,
-        scheduled: Vec::new(),
-        undo: Vec::new(),
+        ..ReadInput::default()
     })
 }
 
+/// An HR file: what is due asks for its action now (a delete in a grace window, for the
+/// deactivation and a staged delete), the rest waits for the sweep.
 pub fn read_hr(key: &str, bytes: &[u8], policy: &Policy, now: Timestamp) -> Result<ReadInput, InputError> {
     let file = parse_hr_file(key, bytes, &policy.dates)?;
-    let (due, later): (Vec<Termination>, Vec<Termination>) = file.terminations.into_iter().partition(|t| t.is_due(now));
+    let mut due = take_due(file.terminations, now, policy);
+    due.later.append(&mut due.staged);
     Ok(ReadInput {
         format: file.format,
         email_column: String::new(),
-        requests: due.iter().map(|t| t.request(policy)).collect(),
+        requests: due.requests,
         rejected: file.rejected,
-        scheduled: later,
-        undo: Vec::new(),
+        scheduled: due.later,
+        rescinds: file.rescinds,
+        ..ReadInput::default()
     })
 }
 
@@ -93,6 +102,7 @@ pub fn assemble_plan(
         backup_key: header.backup_key,
         uploaded_by: header.uploaded_by,
         licence_monthly_price: policy.licence_monthly_price,
+        rechecked: read.rechecked,
         input_format: read.format,
         email_column: read.email_column,
         body,

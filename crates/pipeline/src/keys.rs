@@ -159,6 +159,27 @@ pub fn run_of_watch_key(key: &str) -> Option<&str> {
 /// An admin asks for the undo of `<run>` by writing `undo/<run>.json`.
 pub const UNDO_PREFIX: &str = "undo/";
 
+/// The actions a finished run deferred (their users still hosted meetings), by run:
+/// `deferred/<run>.json`, written by whoever finishes the run, taken up by the sweep.
+pub const DEFERRED_PREFIX: &str = "deferred/";
+
+pub fn deferred_key(run_id: &str) -> String {
+    format!("{DEFERRED_PREFIX}{run_id}.json")
+}
+
+/// Cancels of what waits under `schedule/`: `cancel/<name>.json`.
+pub const CANCEL_PREFIX: &str = "cancel/";
+
+/// The run id of the cancel `cancel/<name>.json`.
+pub fn cancel_run_id(name: &str) -> String {
+    format!("cancel-{name}")
+}
+
+/// What a cancel took off the schedule, and who asked (write-once).
+pub fn cancelled_key(run_id: &str) -> String {
+    format!("runs/{run_id}/cancelled.json")
+}
+
 /// The run id of the undo of `run_id`.
 pub fn undo_run_id(run_id: &str) -> String {
     format!("undo-{run_id}")

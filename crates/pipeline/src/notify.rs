@@ -131,3 +131,16 @@ pub async fn announce_once(
     }
     Ok(())
 }
+
+/// Tells two refusals of one run's approval apart (hex, 16 characters): the same reason
+/// and changes are the same refusal, delivered again.
+pub(crate) fn refusal_digest(reason: &str, changes: &[String]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut digest = Sha256::new();
+    digest.update(reason.as_bytes());
+    for change in changes {
+        digest.update([0]);
+        digest.update(change.as_bytes());
+    }
+    digest.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+}

@@ -18,27 +18,29 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use offboard_core::approval::{self, ApprovalFacts};
 use offboard_core::notice::{self, RunFiles};
-use offboard_core::sweep::inactive_users;
 use offboard_core::{parse_policy_over, Account, ActionMessage, ActionResult, InputError, Plan, Policy, PolicyError};
 use offboard_zoom::{ErrorKind, ZoomCall, ZoomClient, ZoomError};
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
 use crate::approval::{changes_since_backup, withheld_result, withhold, Approval, ApprovalRefusal, Approved};
+use crate::cancel::{read_request, rescind};
 use crate::clock::now_rfc3339;
 use crate::completion::{complete_if_done, RunHeader};
 use crate::error::PipelineError;
+use crate::executor::actions_calls;
 use crate::input::{assemble_plan, executor_pace, read_hr, read_roster, PlanHeader, ReadInput};
 use crate::keys;
 use crate::ledger::record_unacted;
-use crate::notify::{announce_once, Notifier};
+use crate::notify::{announce_once, refusal_digest, Notifier};
 use crate::outputs::{back_up, write_plan_outputs};
 use crate::queue::ActionQueue;
-use crate::schedule::{consume_schedule, due_terminations};
+use crate::schedule::{sweep_input, take_up};
 use crate::signing::{read_signed_plan, write_signed_plan, PlanSigner};
 use crate::store::{ObjectInfo, PutOnce, Store};
 use crate::trigger::{
-    run_id_for, sweep_run_id, Input, SweepRequest, APPROVALS_PREFIX, HR_PREFIX, INBOX_PREFIX, UNDO_PREFIX,
+    run_id_for, sweep_run_id, Input, SweepRequest, APPROVALS_PREFIX, CANCEL_PREFIX, HR_PREFIX, INBOX_PREFIX,
+    UNDO_PREFIX,
 };
 
 /// What the planner itself asks Zoom for every run: the users, the role names, the Zoom
@@ -59,6 +61,8 @@ pub enum PlanReport {
     Rejected { run_id: String, error_key: String, error: String },
     /// The approval was refused: `approval-refused.json` says why; nothing was sent.
     ApprovalRefused { run_id: String, reason: String },
+    /// A cancel: `cancelled.json` records what it took off the schedule (maybe nothing).
+    Cancelled { run_id: String, cancelled: usize },
     /// The version of the object the event names is gone (deleted since); nothing read.
     Gone { key: String, version: Option<String> },
     /// Not an input (outside the prefixes, or a folder).
@@ -120,6 +124,11 @@ impl Planner {
             let span = tracing::info_span!("approve", run_id = %run_id);
             return self.approve(&store, run_id, &key, principal.as_deref()).instrument(span).await;
         }
+        if let Some(name) = key.strip_prefix(CANCEL_PREFIX).and_then(|k| k.strip_suffix(".json")) {
+            let run_id = keys::cancel_run_id(name);
+            let span = tracing::info_span!("cancel", run_id = %run_id);
+            return self.cancel(&store, run_id, &key, principal.as_deref()).instrument(span).await;
+        }
         let input = match Input::for_object(&key) {
             Some(Input::Undo { key, of }) => {
                 let run_id = keys::undo_run_id(&of);
@@ -180,6 +189,10 @@ impl Planner {
             Ok(read) => read,
             Err((error, kind)) => return rejected(error, kind).await,
         };
+        if !read.rescinds.is_empty() {
+            let asked = read.rescinds.iter().map(|(_, rescind)| rescind.clone()).collect();
+            rescind(store, &run_id, &source, asked, uploaded_by.as_deref(), None).await?;
+        }
 
         if let Some(missing) = self.missing_scopes(&PLANNER_CALLS).await? {
             return rejected(missing, "missing_scope").await;
@@ -198,9 +211,7 @@ impl Planner {
             Err(error) => return Err(error),
         };
         if let Input::Sweep(_) = &input {
-            read.requests = inactive_users(&account, &policy.sweep, now);
-            due_terminations(store, now, &policy, &mut read.requests).await?;
-            read.format = "sweep".to_string();
+            read = sweep_input(store, &self.signer, &account, &policy, now).await?;
         }
         let listed = listing_started.elapsed();
         let backup_key = back_up(store, &run_id, &account.users, &input, info.as_ref()).await?;
@@ -266,7 +277,7 @@ impl Planner {
             tracing::info!("actions already sent; nothing sent now");
             // A delivery that died after `sent.json` may not have taken up the schedule, or
             // (for a run that sent nothing) announced the run.
-            consume_schedule(store, &plan).await?;
+            take_up(store, &plan).await?;
             complete_if_done(store, self.notifier.as_ref(), &run_id).await?;
             return Ok(PlanReport::AlreadySent { run_id });
         }
@@ -323,7 +334,7 @@ impl Planner {
             store.put_json(&keys::watch_key(&run_id), &header).await?;
         }
         let sent = self.queue.send_all(&messages).await?;
-        consume_schedule(store, &plan).await?;
+        take_up(store, &plan).await?;
         let marker = Sent {
             run_id: run_id.clone(),
             actions: sent,
@@ -430,6 +441,24 @@ impl Planner {
             "approved; sending the held plan"
         );
         self.resume(store, plan, Some(approved)).await
+    }
+
+    /// A cancel object: what waits for what it names is taken off the schedule, recorded
+    /// with who uploaded it. An unreadable one is refused (`error.json`) and cancels nothing.
+    async fn cancel(
+        &self,
+        store: &Store,
+        run_id: String,
+        key: &str,
+        by: Option<&str>,
+    ) -> Result<PlanReport, PipelineError> {
+        let source = store.uri(key);
+        let request = match read_request(store, key).await? {
+            Ok(request) => request,
+            Err(error) => return self.reject(store, &run_id, &source, error, "invalid_cancel").await,
+        };
+        let record = rescind(store, &run_id, &source, vec![request.what.clone()], by, Some(&request)).await?;
+        Ok(PlanReport::Cancelled { run_id, cancelled: record.cancelled.len() })
     }
 
     /// Tells the approvers that `plan` waits for them, once per run.
@@ -564,25 +593,4 @@ impl Planner {
     async fn snapshot(&self) -> Result<Account, PipelineError> {
         crate::account::snapshot(&self.zoom).await
     }
-}
-
-/// Every call the executor may make for these actions.
-fn actions_calls(actions: &[offboard_core::Action]) -> Vec<ZoomCall> {
-    let mut calls: Vec<ZoomCall> = actions.iter().flat_map(crate::executor::calls_of).collect();
-    calls.sort();
-    calls.dedup();
-    calls
-}
-
-/// Tells two refusals of one run's approval apart (hex, 16 characters): the same reason
-/// and changes are the same refusal, delivered again.
-fn refusal_digest(reason: &str, changes: &[String]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut digest = Sha256::new();
-    digest.update(reason.as_bytes());
-    for change in changes {
-        digest.update([0]);
-        digest.update(change.as_bytes());
-    }
-    digest.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
 }

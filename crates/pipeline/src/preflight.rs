@@ -106,7 +106,15 @@ fn stand_in_account(users: Vec<AccountUser>) -> Account {
 }
 
 fn request(kind: ActionKind) -> Request {
-    Request { line: 1, email: Some(EMAIL.into()), employee_id: None, kind, transfer_email: None, reason: None }
+    Request {
+        line: 1,
+        email: Some(EMAIL.into()),
+        employee_id: None,
+        kind,
+        transfer_email: None,
+        reason: None,
+        expect: None,
+    }
 }
 
 /// An HR row's request as the HR reader makes it (`Termination::request`: a manager is a
@@ -120,6 +128,7 @@ fn hr_request(policy: &Policy, action: Option<ActionKind>, manager: bool) -> Req
         effective: Timestamp::UNIX_EPOCH,
         manager_email: manager.then(|| MANAGER.to_string()),
         action,
+        stage: None,
     };
     termination.request(policy)
 }

@@ -19,10 +19,12 @@ pub const HR_PREFIX: &str = "hr/";
 pub const APPROVALS_PREFIX: &str = "approvals/";
 /// Undo requests: `undo/<run>.json`.
 pub const UNDO_PREFIX: &str = keys::UNDO_PREFIX;
+/// Cancels of scheduled terminations and staged deletes: `cancel/<name>.json`.
+pub const CANCEL_PREFIX: &str = keys::CANCEL_PREFIX;
 /// Every prefix whose new objects start (or approve, or undo) a run: the bucket's event
 /// notifications to the planner, in the stack and on the local stack, are exactly these
 /// (`tests/cdk_app.rs` holds the CDK app's list to this one).
-pub const TRIGGER_PREFIXES: [&str; 4] = [INBOX_PREFIX, HR_PREFIX, APPROVALS_PREFIX, UNDO_PREFIX];
+pub const TRIGGER_PREFIXES: [&str; 5] = [INBOX_PREFIX, HR_PREFIX, APPROVALS_PREFIX, UNDO_PREFIX, CANCEL_PREFIX];
 /// The prefixes of the uploaded files a run plans from, whose version the event names.
 pub const FILE_INPUT_PREFIXES: [&str; 2] = [INBOX_PREFIX, HR_PREFIX];
 

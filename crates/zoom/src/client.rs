@@ -295,13 +295,32 @@ impl ZoomClient {
 
     /// How many upcoming meetings the user hosts (`GET /users/{userId}/meetings?type=upcoming`).
     pub async fn upcoming_meetings(&self, user_id: &str) -> Result<u64, ZoomError> {
+        self.upcoming(user_id).await.map(|upcoming| upcoming.count)
+    }
+
+    /// The user's upcoming meetings from one call: how many, and when the last one ends
+    /// (`None` unless the page holds them all, each with a start time and a duration; a
+    /// recurring meeting without a fixed time has none).
+    pub async fn upcoming(&self, user_id: &str) -> Result<Upcoming, ZoomError> {
         let path = format!("/users/{}/meetings", path_segment(user_id));
-        let page: Counted = decode(
-            self.call(ZoomCall::ListUpcomingMeetings, &path, |r| r.query(&[("type", "upcoming"), ("page_size", "30")]))
-                .await?,
+        let page: MeetingsPage = decode(
+            self.call(ZoomCall::ListUpcomingMeetings, &path, |r| {
+                r.query(&[("type", "upcoming"), ("page_size", "300")])
+            })
+            .await?,
         )
         .await?;
-        Ok(page.total_records)
+        let ends: Option<Vec<jiff::Timestamp>> = page
+            .meetings
+            .iter()
+            .map(|m| {
+                let start = m.start_time.as_deref()?.parse::<jiff::Timestamp>().ok()?;
+                Some(start + jiff::SignedDuration::from_mins(i64::from(m.duration.unwrap_or(0))))
+            })
+            .collect();
+        let complete = page.meetings.len() as u64 >= page.total_records;
+        let last_ends = ends.filter(|_| complete).and_then(|ends| ends.into_iter().max());
+        Ok(Upcoming { count: page.total_records, last_ends })
     }
 
     /// How many cloud recordings the user has between `from` and `to` (`yyyy-mm-dd`).
@@ -493,6 +512,29 @@ impl ZoomClient {
             *cached = None;
         }
     }
+}
+
+/// A user's upcoming meetings, as [`ZoomClient::upcoming`] reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Upcoming {
+    pub count: u64,
+    pub last_ends: Option<jiff::Timestamp>,
+}
+
+#[derive(Deserialize)]
+struct MeetingsPage {
+    #[serde(default)]
+    total_records: u64,
+    #[serde(default)]
+    meetings: Vec<ListedMeeting>,
+}
+
+#[derive(Deserialize)]
+struct ListedMeeting {
+    #[serde(default)]
+    start_time: Option<String>,
+    #[serde(default)]
+    duration: Option<u32>,
 }
 
 #[derive(Deserialize)]

@@ -22,7 +22,7 @@ pub mod pacer;
 pub mod scopes;
 
 pub use auth::Credentials;
-pub use client::{Endpoints, RateLimitHeaders, ZoomClient, DEFAULT_CALL_DEADLINE, DEFAULT_PAGE_SIZE};
+pub use client::{Endpoints, RateLimitHeaders, Upcoming, ZoomClient, DEFAULT_CALL_DEADLINE, DEFAULT_PAGE_SIZE};
 pub use error::{ErrorKind, ZoomError};
 pub use model::{DeleteAction, DeleteOptions, Role, Summary, User, UserDetail, UserStatus};
 pub use pacer::{Label, Pacer, PacerConfig, RatePlan};

@@ -51,6 +51,7 @@ fn held_plan() -> Plan {
             kind: ActionKind::Deactivate,
             transfer_email: None,
             reason: None,
+            expect: None,
         })
         .collect();
     let mut policy = Policy::default();
@@ -73,6 +74,7 @@ fn held_plan() -> Plan {
         backup_key: "backups/r-1/".into(),
         uploaded_by: None,
         licence_monthly_price: None,
+        rechecked: Vec::new(),
         input_format: "csv (,)".into(),
         email_column: "email".into(),
         body,
@@ -160,4 +162,40 @@ fn subjects_stay_within_snss_hundred_characters_and_every_event_has_its_own_name
     for event in NoticeEvent::ALL {
         assert_eq!(serde_json::to_value(event).unwrap(), event.as_str());
     }
+}
+
+#[test]
+fn a_completed_run_says_who_was_deferred_for_hosting_meetings_and_until_when() {
+    use crate::outcome::{ActionResult, Findings, Outcome};
+    let result = |id: &str, email: &str, outcome: Outcome, last: Option<&str>| ActionResult {
+        run_id: "r-1".into(),
+        action_id: id.into(),
+        kind: ActionKind::Deactivate,
+        user_id: id.into(),
+        email: email.into(),
+        outcome,
+        performed: None,
+        findings: Findings { last_meeting_ends: last.map(|t| t.parse().unwrap()), ..Findings::default() },
+        zoom_message: None,
+        prior: None,
+        attempt: 1,
+        started_at: "2026-12-04T09:00:00Z".into(),
+        finished_at: "2026-12-04T09:00:01Z".into(),
+    };
+    let host = Outcome::Skipped { code: "hosts_upcoming_meetings".into(), reason: "hosts 3 upcoming meetings".into() };
+    let results = [
+        result("0001", "ana@acme.example", Outcome::Done, None),
+        result("0002", "bo@acme.example", host, Some("2026-12-20T10:30:00Z")),
+    ];
+    let summary =
+        crate::summary::summarize("r-1", 2, &results, "runs/r-1/report.csv", "2026-12-04T09:01:00Z".parse().unwrap());
+    assert_eq!(summary.deferred.len(), 1);
+    let notice = run_completed(&summary);
+    assert!(notice.text.contains("Deferred, still hosting meetings (1)"), "{}", notice.text);
+    assert!(
+        notice.text.contains("bo@acme.example (deactivate), last meeting ends 2026-12-20T10:30:00Z"),
+        "{}",
+        notice.text
+    );
+    assert_eq!(notice.json["deferred"][0]["email"], "bo@acme.example");
 }

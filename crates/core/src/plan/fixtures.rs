@@ -3,7 +3,7 @@
 
 use crate::snapshot::{Account, AccountUser, UserStatus};
 
-pub(super) fn user(id: Option<&str>, email: &str, status: UserStatus, user_type: u8, role: &str) -> AccountUser {
+pub(crate) fn user(id: Option<&str>, email: &str, status: UserStatus, user_type: u8, role: &str) -> AccountUser {
     AccountUser {
         id: id.map(Into::into),
         email: email.into(),
@@ -18,7 +18,7 @@ pub(super) fn user(id: Option<&str>, email: &str, status: UserStatus, user_type:
     }
 }
 
-pub(super) fn account(users: Vec<AccountUser>) -> Account {
+pub(crate) fn account(users: Vec<AccountUser>) -> Account {
     Account {
         users,
         role_names: ["Owner", "Admin", "Member", "Help Desk"]

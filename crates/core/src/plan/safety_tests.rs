@@ -38,6 +38,7 @@ fn delete(email: &str, manager: Option<&str>) -> Request {
         kind: ActionKind::Delete,
         transfer_email: manager.map(str::to_string),
         reason: Some("terminated 2026-11-01 (hr/x.csv line 2)".into()),
+        expect: None,
     }
 }
 

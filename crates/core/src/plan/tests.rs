@@ -29,6 +29,7 @@ fn request(email: &str, kind: ActionKind) -> Request {
         kind,
         transfer_email: None,
         reason: None,
+        expect: None,
     }
 }
 
@@ -151,6 +152,7 @@ fn matches_by_employee_id_and_builds_a_delete_with_transfers_and_checks() {
         kind: ActionKind::Delete,
         transfer_email: Some("boss@acme.example".into()),
         reason: Some("terminated".into()),
+        expect: None,
     };
     let unknown = Request { employee_id: Some("E-none".into()), line: 10, ..by_id.clone() };
     let plan = plan(&[by_id, unknown], &account, &Policy::default());

@@ -28,10 +28,18 @@ pub(super) async fn list_meetings(
     }
     let upcoming = matches!(kind.as_str(), "scheduled" | "upcoming" | "upcoming_meetings");
     let started = sim.started_utc();
+    let now = sim.utc_now();
+    let ends = |m: &crate::model::Meeting| {
+        started
+            + jiff::SignedDuration::from_hours(i64::from(m.starts_in_hours))
+            + jiff::SignedDuration::from_mins(i64::from(m.duration))
+    };
+    // Upcoming as of the simulator's clock: a meeting over by then is not listed, so
+    // advancing the clock past someone's meetings makes them a user without any.
     let meetings: Vec<Value> = user
         .meetings
         .iter()
-        .filter(|_| upcoming)
+        .filter(|m| upcoming && ends(m) > now)
         .map(|m| {
             json!({
                 "uuid": m.uuid,
