@@ -49,7 +49,9 @@ async fn a_staged_delete_runs_when_due_only_for_a_user_still_deactivated_and_a_c
     let users = stack.sim_users().await.unwrap();
     let quiet = quiet_members(&users);
     let manager = email(quiet.iter().find(|u| u["type"] == 2).unwrap());
-    let leavers: Vec<String> = quiet.iter().map(|u| email(u)).filter(|e| *e != manager).take(4).collect();
+    let leavers: Vec<String> = quiet.iter().map(|u| email(u)).filter(|e| *e != manager).take(5).collect();
+    let never_approved = leavers[4].clone();
+    let leavers = &leavers[..4];
     let [stays_gone, rehired, cancelled, rescinded] = [&leavers[0], &leavers[1], &leavers[2], &leavers[3]];
     stack
         .upload("config/policy.json", br#"{"sweep":{"enabled":false},"delete_after_days":30}"#.to_vec())
@@ -60,7 +62,7 @@ async fn a_staged_delete_runs_when_due_only_for_a_user_still_deactivated_and_a_c
     let now = jiff::Timestamp::now();
     let yesterday = (now - jiff::SignedDuration::from_hours(24)).to_zoned(jiff::tz::TimeZone::UTC).date();
     let mut hr = String::from("Work Email,Termination Date,Manager Email\n");
-    for leaver in &leavers {
+    for leaver in leavers {
         hr.push_str(&format!("{leaver},{yesterday},{manager}\n"));
     }
     stack.upload("hr/leavers-2026-12.csv", hr.into_bytes()).await.unwrap();
@@ -78,7 +80,7 @@ async fn a_staged_delete_runs_when_due_only_for_a_user_still_deactivated_and_a_c
     }
     stack.drain_actions(Duration::from_secs(120)).await.unwrap();
     let operations = stack.sim_operations().await.unwrap();
-    for leaver in &leavers {
+    for leaver in leavers {
         assert_eq!(operations_on(&operations, leaver), ["revoke_token", "deactivate"], "{leaver}");
     }
 
@@ -111,6 +113,21 @@ async fn a_staged_delete_runs_when_due_only_for_a_user_still_deactivated_and_a_c
     let record = stack.get_json(&format!("runs/{hr_run}/cancelled.json")).await.unwrap();
     assert_eq!(record["cancelled_by"], Principal::Hr.principal_id("uploader"));
     assert_eq!(record["cancelled"][0]["email"], rescinded.as_str());
+    // A plan held for approval and never approved stages a delete that deletes no one,
+    // even if someone else deactivates the user meanwhile.
+    let holding = br#"{"sweep":{"enabled":false},"delete_after_days":30,"guardrails":{"hold_above_count":0}}"#;
+    stack.upload("config/policy.json", holding.to_vec()).await.unwrap();
+    let held = format!("Work Email,Termination Date\n{never_approved},{yesterday}\n");
+    stack.upload("hr/held-2026-12.csv", held.into_bytes()).await.unwrap();
+    let responses = stack.deliver_s3_events().await.unwrap();
+    assert_eq!(reported(&responses)[0]["result"], "held", "{responses:?}");
+    let held_id =
+        users.iter().find(|u| u["email"] == never_approved.as_str()).unwrap()["id"].as_str().unwrap().to_string();
+    stack.sim.with_state(|s| s.set_status(&held_id, "deactivate")).unwrap();
+    stack
+        .upload("config/policy.json", br#"{"sweep":{"enabled":false},"delete_after_days":30}"#.to_vec())
+        .await
+        .unwrap();
     // A cancel of what is not there is refused before anything is written.
     let (code, output) = offboard_as_operator(&stack, &["cancel", "no-such-run"]).await;
     assert_eq!(code, 2, "{output}");
@@ -127,18 +144,35 @@ async fn a_staged_delete_runs_when_due_only_for_a_user_still_deactivated_and_a_c
     assert_eq!(plan["actions"][0]["email"], stays_gone.as_str());
     assert_eq!(plan["actions"][0]["kind"], "delete");
     assert_eq!(plan["actions"][0]["delete"]["transfer_email"], manager.as_str());
-    let dropped = plan["skipped"].as_array().unwrap();
-    assert_eq!(dropped.len(), 1, "{dropped:?}");
-    assert_eq!(
-        (dropped[0]["value"].as_str(), dropped[0]["reason"]["code"].as_str()),
-        (Some(rehired.as_str()), Some("changed_since_staged"))
-    );
+    let dropped: Vec<(&str, &str, &str)> = plan["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["value"].as_str().unwrap(),
+                s["reason"]["code"].as_str().unwrap(),
+                s["reason"]["detail"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(dropped.len(), 2, "{dropped:?}");
+    let why = |who: &str| dropped.iter().find(|d| d.0 == who).map(|d| (d.1, d.2)).unwrap();
+    assert_eq!(why(rehired), ("changed_since_staged", "status active (was inactive)"));
+    let (code, detail) = why(&never_approved);
+    assert_eq!(code, "changed_since_staged");
+    assert!(detail.contains("never sent its deactivation"), "{detail}");
     assert!(stack.list_keys("schedule/").await.unwrap().is_empty(), "everything due was taken up");
     stack.drain_actions(Duration::from_secs(120)).await.unwrap();
 
     let operations = stack.sim_operations().await.unwrap();
     assert_eq!(operations_on(&operations, stays_gone), ["revoke_token", "deactivate", "delete"]);
     assert_eq!(operations_on(&operations, rehired), ["revoke_token", "deactivate", "activate"]);
+    assert_eq!(
+        operations_on(&operations, &never_approved),
+        ["deactivate"],
+        "deactivated by someone else, never deleted"
+    );
     for kept in [cancelled, rescinded] {
         assert_eq!(operations_on(&operations, kept), ["revoke_token", "deactivate"], "{kept} is not deleted");
     }

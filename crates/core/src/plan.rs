@@ -12,7 +12,7 @@
 //! holds a stored plan to today's guardrails (an approval).
 
 use compact_str::CompactString;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::action::{Action, ActionKind, Change, Checks, DeleteSpec, RecordingsRule, UserState};
@@ -122,8 +122,21 @@ pub fn decide(input: Decision<'_>) -> PlanBody {
     let mut skipped = rejected;
     // The line of the request that acted on each user, `None` for none.
     let mut acted_on = Leaving::none_of(users.len());
-    let mut matches: Vec<(&Request, usize)> = Vec::with_capacity(requests.len());
+    let mut matches: Vec<(&Request, usize, ActionKind)> = Vec::with_capacity(requests.len());
     let mut matched = 0;
+    // Whom this plan stages a delete for: a pending invitation among them has nothing a
+    // grace window would keep, and one left standing could still be accepted, so it is
+    // deleted now instead.
+    let staging: FxHashSet<String> = scheduled
+        .iter()
+        .filter(|t| t.stage.as_ref().is_some_and(lifecycle::is_unpinned))
+        .flat_map(|t| [t.email.as_ref().map(|e| format!("e:{e}")), t.employee_id.as_ref().map(|i| format!("i:{i}"))])
+        .flatten()
+        .collect();
+    let is_staging = |request: &Request| {
+        request.email.as_ref().is_some_and(|e| staging.contains(&format!("e:{e}")))
+            || request.employee_id.as_ref().is_some_and(|i| staging.contains(&format!("i:{i}")))
+    };
     for request in requests {
         if let Some(reason) = request.email.as_deref().and_then(|e| refusals.refuse_email(e)) {
             skipped.push(skipped_row(request, reason));
@@ -150,7 +163,9 @@ pub fn decide(input: Decision<'_>) -> PlanBody {
             skipped.push(skipped_row(request, reason));
             continue;
         }
-        if let Some(reason) = nothing_to_do(request.kind, user) {
+        let invitation_staged = request.kind == ActionKind::Deactivate && user.is_invitation() && is_staging(request);
+        let kind = if invitation_staged { ActionKind::Delete } else { request.kind };
+        if let Some(reason) = nothing_to_do(kind, user) {
             skipped.push(skipped_row(request, reason));
             continue;
         }
@@ -159,7 +174,7 @@ pub fn decide(input: Decision<'_>) -> PlanBody {
             continue;
         }
         acted_on.set(index, request.line);
-        matches.push((request, index));
+        matches.push((request, index, kind));
     }
 
     // A staged delete is kept only for a user this plan deactivates (or who is inactive
@@ -181,8 +196,8 @@ pub fn decide(input: Decision<'_>) -> PlanBody {
     // Every user the plan acts on is known: now the transfer targets.
     let targets = Targets { account, by_email: &by_email, refusals: &refusals, leaving: &acted_on };
     let mut actions = Vec::with_capacity(matches.len());
-    for (request, index) in matches {
-        match plan_action(request, index, policy, &targets) {
+    for (request, index, kind) in matches {
+        match plan_action(request, kind, index, policy, &targets) {
             Ok(action) => actions.push(action),
             Err(reason) => skipped.push(skipped_row(request, reason)),
         }
@@ -279,8 +294,20 @@ pub const DEACTIVATED_INSTEAD: &str = "deactivated instead, keeping them";
 /// `transfer.archive_email`, each if [`Targets::check`] allows; with neither, the user is
 /// deactivated instead (the license goes, the data stays), unless
 /// `transfer.accept_data_loss` says to delete anyway. An invitation has nothing to hand on.
-fn plan_action(request: &Request, index: usize, policy: &Policy, targets: &Targets<'_>) -> Result<Action, SkipReason> {
+fn plan_action(
+    request: &Request,
+    kind: ActionKind,
+    index: usize,
+    policy: &Policy,
+    targets: &Targets<'_>,
+) -> Result<Action, SkipReason> {
     let user = &targets.account.users[index];
+    // `kind` differs from the request's only for a pending invitation whose delete the
+    // plan was to stage: its delete is made now.
+    if kind != request.kind {
+        let note = "a pending invitation has nothing to keep: deleted now, not staged".to_string();
+        return Ok(action_for(request, delete(policy, None), user, policy, Some(note)));
+    }
     let simple = match request.kind {
         ActionKind::Deactivate => Some(Change::Deactivate),
         ActionKind::Downgrade => Some(Change::Downgrade),

@@ -6,7 +6,7 @@
 use jiff::Timestamp;
 use offboard_core::lifecycle::take_due;
 use offboard_core::sweep::inactive_users;
-use offboard_core::{Account, Plan, PlanSource, Policy, Request, Rescind, Termination};
+use offboard_core::{Account, Plan, PlanSource, Policy, Request, Rescind, SkipReason, SkippedRow, Termination};
 use serde::{Deserialize, Serialize};
 
 use crate::deferred::{consume_rechecks, due_rechecks};
@@ -27,9 +27,10 @@ pub(crate) async fn sweep_input(
     now: Timestamp,
 ) -> Result<ReadInput, PipelineError> {
     let mut requests = inactive_users(account, &policy.sweep, now);
-    let scheduled = due_terminations(store, now, policy, &mut requests).await?;
+    let mut rejected = Vec::new();
+    let scheduled = due_terminations(store, now, policy, &mut requests, &mut rejected).await?;
     let rechecked = due_rechecks(store, signer, now, policy.sweep.recheck_deferred_days, &mut requests).await?;
-    Ok(ReadInput { format: "sweep".to_string(), requests, scheduled, rechecked, ..ReadInput::default() })
+    Ok(ReadInput { format: "sweep".to_string(), requests, scheduled, rechecked, rejected, ..ReadInput::default() })
 }
 
 /// Once a run's actions are on the queue: a sweep's schedule and deferred actions that it
@@ -42,16 +43,34 @@ pub(crate) async fn take_up(store: &Store, plan: &Plan) -> Result<(), PipelineEr
 /// What the scheduled terminations due by `now` ask for: `requests` gets their requests;
 /// the staged deletes that due deletes become (with `delete_after_days`) are returned, for
 /// the sweep's plan to schedule. Everything stays under `schedule/` until the plan that
-/// takes it up is on the queue.
+/// takes it up is on the queue. A staged delete whose run never sent its deactivations
+/// (held, and never approved) deletes no one: it is reported in `rejected` instead.
 async fn due_terminations(
     store: &Store,
     now: Timestamp,
     policy: &Policy,
     requests: &mut Vec<Request>,
+    rejected: &mut Vec<SkippedRow>,
 ) -> Result<Vec<Termination>, PipelineError> {
     let mut waiting = Vec::new();
     for key in store.list_keys(keys::SCHEDULE_PREFIX).await? {
-        waiting.extend(store.get_json::<Vec<Termination>>(&key).await?);
+        let terminations = store.get_json::<Vec<Termination>>(&key).await?;
+        let run = scheduled_by(&key);
+        let staged_due = terminations.iter().any(|t| t.stage.is_some() && t.is_due(now));
+        if staged_due && !store.exists(&keys::sent_key(run)).await? {
+            for unsent in terminations.iter().filter(|t| t.stage.is_some() && t.is_due(now)) {
+                let detail = format!("the run that staged it ({run}) never sent its deactivation (held, not approved)");
+                let value = unsent.email.as_deref().or(unsent.employee_id.as_deref()).unwrap_or_default().into();
+                rejected.push(SkippedRow {
+                    line: unsent.line,
+                    value,
+                    reason: SkipReason::ChangedSinceStaged { detail },
+                });
+            }
+            waiting.extend(terminations.into_iter().filter(|t| t.stage.is_none() || !t.is_due(now)));
+            continue;
+        }
+        waiting.extend(terminations);
     }
     let due = take_due(waiting, now, policy);
     requests.extend(due.requests);

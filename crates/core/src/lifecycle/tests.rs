@@ -196,3 +196,15 @@ fn a_deferred_action_is_rechecked_after_the_last_meeting_or_the_interval_and_ask
     assert_eq!(request.transfer_email.as_deref(), Some("boss@acme.example"));
     assert!(request.reason.unwrap().contains("deferred by run r1"));
 }
+
+#[test]
+fn a_pending_invitation_whose_delete_would_be_staged_is_deleted_now_and_nothing_is_staged() {
+    let mut account = people(UserStatus::Active);
+    account.users.push(user(None, "invited@acme.example", UserStatus::Pending, 1, "Member"));
+    let due = take_due(vec![leaving("invited@acme.example", 2)], at("2026-12-04T09:00:00Z"), &staging(30));
+    let body = plan(due, &account, &staging(30));
+    assert_eq!(body.actions.len(), 1, "{:?}", body.skipped);
+    assert_eq!(body.actions[0].kind(), ActionKind::Delete);
+    assert!(body.actions[0].reason.as_deref().unwrap().contains("deleted now, not staged"));
+    assert!(body.scheduled.is_empty());
+}
