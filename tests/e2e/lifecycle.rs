@@ -128,6 +128,16 @@ async fn a_staged_delete_runs_when_due_only_for_a_user_still_deactivated_and_a_c
         .upload("config/policy.json", br#"{"sweep":{"enabled":false},"delete_after_days":30}"#.to_vec())
         .await
         .unwrap();
+    // The schedule is rewritten only as read (If-Match): a rewrite from a stale read is
+    // refused, so a sweep and a cancel at the same moment cannot undo each other.
+    let store =
+        offboard_pipeline::store::Store::new(stack.s3_as(Principal::Planner).await.unwrap(), offboard_e2e::BUCKET);
+    let schedule_key = format!("schedule/{run_id}.json");
+    let (_, stale) = store.get_tagged(&schedule_key).await.unwrap().unwrap();
+    let written: Value = stack.get_json(&schedule_key).await.unwrap();
+    assert!(store.put_json_if_unchanged(&schedule_key, &written, &stale).await.unwrap(), "unchanged: rewritten");
+    assert!(!store.put_json_if_unchanged(&schedule_key, &json!([]), &stale).await.unwrap(), "stale: refused");
+    assert_eq!(stack.get_json(&schedule_key).await.unwrap(), written, "nothing lost to the stale write");
     // A cancel of what is not there is refused before anything is written.
     let (code, output) = offboard_as_operator(&stack, &["cancel", "no-such-run"]).await;
     assert_eq!(code, 2, "{output}");

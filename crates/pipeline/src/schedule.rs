@@ -121,18 +121,39 @@ pub(crate) async fn cancel(store: &Store, cancelled: &[Cancelled]) -> Result<(),
 }
 
 /// Rewrites each schedule file without the terminations `remove` picks (deleting a file
-/// left empty); how many were removed.
+/// left empty); how many were removed. Each rewrite is conditional on the file being the
+/// one read (`If-Match`): a sweep taking terminations up and a cancel taking one off at
+/// the same moment both hold, instead of the later write bringing back what the other
+/// removed.
 async fn remove_where(store: &Store, remove: impl Fn(&str, &Termination) -> bool) -> Result<usize, PipelineError> {
     let mut removed = 0;
     for key in store.list_keys(keys::SCHEDULE_PREFIX).await? {
         let run = scheduled_by(&key);
-        let terminations: Vec<Termination> = store.get_json(&key).await?;
-        let remaining: Vec<&Termination> = terminations.iter().filter(|t| !remove(run, t)).collect();
-        removed += terminations.len() - remaining.len();
-        if remaining.is_empty() {
-            store.delete(&key).await?;
-        } else if remaining.len() < terminations.len() {
-            store.put_json(&key, &remaining).await?;
+        let mut attempts = 0;
+        loop {
+            let Some((bytes, etag)) = store.get_tagged(&key).await? else { break };
+            let terminations: Vec<Termination> = serde_json::from_slice(&bytes)
+                .map_err(|e| PipelineError::Data { what: key.clone(), detail: e.to_string() })?;
+            let remaining: Vec<&Termination> = terminations.iter().filter(|t| !remove(run, t)).collect();
+            if remaining.len() == terminations.len() {
+                break;
+            }
+            if store.put_json_if_unchanged(&key, &remaining, &etag).await? {
+                removed += terminations.len() - remaining.len();
+                if remaining.is_empty() {
+                    // Emptied: nothing can come back into it, since no writer adds to a
+                    // schedule file once its run is sent.
+                    store.delete(&key).await?;
+                }
+                break;
+            }
+            attempts += 1;
+            if attempts >= 5 {
+                return Err(PipelineError::Data {
+                    what: key.clone(),
+                    detail: "changed by another writer on each of 5 rewrites; retried by the next delivery".to_string(),
+                });
+            }
         }
     }
     Ok(removed)

@@ -92,6 +92,46 @@ impl Store {
         }
     }
 
+    /// The object's bytes and ETag, or `None` when there is none: what
+    /// [`Store::put_json_if_unchanged`] rewrites.
+    pub async fn get_tagged(&self, key: &str) -> Result<Option<(Vec<u8>, String)>, PipelineError> {
+        match self.s3.get_object().bucket(&self.bucket).key(key).send().await {
+            Ok(object) => {
+                let etag = object.e_tag().unwrap_or_default().to_string();
+                let bytes = object.body.collect().await.map_err(|e| self.error("GetObject", key, e))?;
+                Ok(Some((bytes.into_bytes().to_vec(), etag)))
+            }
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
+            Err(e) => Err(self.error("GetObject", key, DisplayErrorContext(e))),
+        }
+    }
+
+    /// Replaces the object only while it is the one read with `etag` (`If-Match`), so two
+    /// read-modify-writes never lose each other's change: `false` when it changed or went
+    /// away since, and the caller reads it again.
+    pub async fn put_json_if_unchanged<T: serde::Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+        etag: &str,
+    ) -> Result<bool, PipelineError> {
+        let put = self
+            .s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type("application/json")
+            .if_match(etag)
+            .body(ByteStream::from(to_json(value)?));
+        match put.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if is_precondition_failed(&e) || e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => {
+                Ok(false)
+            }
+            Err(e) => Err(self.error("PutObject", key, DisplayErrorContext(e))),
+        }
+    }
+
     /// The object and its user metadata, or `None` when there is none.
     pub async fn get_with_metadata(
         &self,
