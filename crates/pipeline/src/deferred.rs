@@ -11,7 +11,7 @@
 use jiff::Timestamp;
 use offboard_core::lifecycle::recheck_request;
 use offboard_core::summary::{Deferred, RunSummary};
-use offboard_core::{ActionResult, Outcome, Plan, PlanSource, Rechecked, Request};
+use offboard_core::{ActionResult, Plan, PlanSource, Rechecked, Request};
 use serde::{Deserialize, Serialize};
 
 use crate::error::PipelineError;
@@ -79,7 +79,7 @@ async fn was_deferred(store: &Store, plan: &Plan, action_id: &str) -> Result<boo
         return Ok(false);
     };
     let result: Option<ActionResult> = serde_json::from_slice(&bytes).ok();
-    Ok(result.is_some_and(|r| matches!(&r.outcome, Outcome::Skipped { .. }) && Deferred::of(&r).is_some()))
+    Ok(result.as_ref().and_then(Deferred::of).is_some())
 }
 
 /// Once a sweep's actions are on the queue: takes the deferred actions it asked for again

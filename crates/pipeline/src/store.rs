@@ -82,14 +82,7 @@ impl Store {
 
     /// The object, or `None` when there is none.
     pub async fn get_optional(&self, key: &str) -> Result<Option<Vec<u8>>, PipelineError> {
-        match self.s3.get_object().bucket(&self.bucket).key(key).send().await {
-            Ok(object) => {
-                let bytes = object.body.collect().await.map_err(|e| self.error("GetObject", key, e))?;
-                Ok(Some(bytes.into_bytes().to_vec()))
-            }
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
-            Err(e) => Err(self.error("GetObject", key, DisplayErrorContext(e))),
-        }
+        Ok(self.get_tagged(key).await?.map(|(bytes, _)| bytes))
     }
 
     /// The object's bytes and ETag, or `None` when there is none: what
