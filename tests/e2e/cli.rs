@@ -18,6 +18,9 @@ use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 use zoom_sim::{SimConfig, ZoomSim};
 
+mod exports;
+mod scripting;
+
 async fn sim(users: usize, seed: u64) -> ZoomSim {
     let config = SimConfig { users, seed, ..SimConfig::default() };
     ZoomSim::start(config, SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap()
@@ -98,6 +101,13 @@ fn run_id_in(state: &Path, prefix: &str) -> String {
         .collect();
     assert_eq!(runs.len(), 1, "{runs:?}");
     runs[0].clone()
+}
+
+/// A command's stdout as the one JSON object `--format json` prints, after its exit code.
+fn json_of(output: Output, expected_exit: i32) -> Value {
+    assert_exit(&output, expected_exit);
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON object ({e}): {}", text(&output.stdout)))
 }
 
 fn read_json(path: &Path) -> Value {
@@ -415,10 +425,20 @@ async fn bucket_commands_approve_a_held_run_follow_it_report_it_and_undo_it() {
     assert!(text(&held.stdout).contains(&uploader), "who uploaded it and when: {}", text(&held.stdout));
     let unknown = run(offboard(&env, &["status", "no-such-run"])).await;
     assert_exit(&unknown, 2);
+    // The same, for a script: one JSON object on stdout, and the runs listed from the bucket.
+    let held_json = json_of(run(offboard(&env, &["status", &run_id, "--format", "json"])).await, 3);
+    assert_eq!((held_json["state"].as_str(), held_json["held"].as_bool()), (Some("held"), Some(true)), "{held_json}");
+    assert_eq!(held_json["planned"], 20, "{held_json}");
+    let listed_runs = json_of(run(offboard(&env, &["runs", "--format", "json"])).await, 0);
+    assert_eq!(listed_runs["runs"][0]["run_id"], run_id.as_str(), "{listed_runs}");
+    assert_eq!(listed_runs["runs"][0]["state"], "held", "{listed_runs}");
 
-    let approve = run_typing(offboard(&env, &["approve", &run_id, "--note", "leavers of May"]), "20\n").await;
-    assert_exit(&approve, 0);
-    assert!(text(&approve.stdout).contains(&uploader), "{}", text(&approve.stdout));
+    let approve =
+        run_typing(offboard(&env, &["approve", &run_id, "--note", "leavers of May", "--format", "json"]), "20\n").await;
+    assert!(text(&approve.stderr).contains(&uploader), "{}", text(&approve.stderr));
+    let approved = json_of(approve, 0);
+    assert_eq!(approved["result"], "approved", "{approved}");
+    assert_eq!(approved["approval"], format!("s3://{}/approvals/{run_id}.json", offboard_e2e::BUCKET), "{approved}");
     let approval = stack.get_json(&format!("approvals/{run_id}.json")).await.unwrap();
     assert_eq!(approval["approved_by"], "tester");
     assert_eq!(run_with_result(&stack.deliver_s3_events().await.unwrap(), "planned"), run_id);
@@ -428,6 +448,13 @@ async fn bucket_commands_approve_a_held_run_follow_it_report_it_and_undo_it() {
     assert_exit(&finished, 0);
     let stdout = text(&finished.stdout);
     assert!(stdout.contains("State:    finished") && stdout.contains("done 20"), "{stdout}");
+    let finished = json_of(run(offboard(&env, &["status", &run_id, "--format", "json"])).await, 0);
+    assert_eq!((finished["state"].as_str(), finished["with_result"].as_u64()), (Some("finished"), Some(20)));
+    assert_eq!(finished["outcomes"]["done"], 20, "{finished}");
+    assert!(finished["duration_seconds"].is_number(), "{finished}");
+    let listed_runs = json_of(run(offboard(&env, &["runs", "--format", "json"])).await, 0);
+    assert_eq!(listed_runs["runs"][0]["state"], "finished", "{listed_runs}");
+    assert_eq!(listed_runs["runs"][0]["outcomes"]["done"], 20, "{listed_runs}");
 
     let html = state.join("report.html");
     let report = run(offboard(&env, &["report", &run_id, "--html", &html.display().to_string()])).await;
@@ -435,10 +462,11 @@ async fn bucket_commands_approve_a_held_run_follow_it_report_it_and_undo_it() {
     let summary = stack.get_json(&format!("runs/{run_id}/summary.json")).await.unwrap();
     assert_report_matches(&html, &summary);
 
-    let undo = run(offboard(&env, &["undo", &run_id, "--yes"])).await;
-    assert_exit(&undo, 0);
+    let undo = json_of(run(offboard(&env, &["undo", &run_id, "--yes", "--format", "json"])).await, 0);
+    assert_eq!(undo["result"], "requested", "{undo}");
     let undo_run = run_with_result(&stack.deliver_s3_events().await.unwrap(), "planned");
     assert_eq!(undo_run, format!("undo-{run_id}"));
+    assert_eq!(undo["undo_run_id"], undo_run.as_str(), "{undo}");
     stack.drain_actions(Duration::from_secs(120)).await.unwrap();
     let undone = run(offboard(&env, &["status", &undo_run])).await;
     assert_exit(&undone, 0);

@@ -127,6 +127,13 @@ async fn execute(
         if let (Some(hold), false) = (&plan.body.hold, confirm.approve_hold || approved) {
             eprintln!("Held for approval: {}", hold.reason);
             eprintln!("Nothing was changed. To go ahead: offboard apply --resume {} --approve-hold", run.run_id);
+            output::print_json(&serde_json::json!({
+                "run_id": run.run_id,
+                "state": "held",
+                "detail": hold.reason,
+                "planned": plan.body.actions.len(),
+                "resume": format!("offboard apply --resume {} --approve-hold", run.run_id),
+            }))?;
             return Ok(Exit::with_code(exit::HELD));
         }
         if plan.body.hold.is_some() && !approved {
@@ -304,18 +311,29 @@ async fn already_applied(zoom: &ZoomClient, action: &Action) -> Option<Outcome> 
 /// Every action has its result: the summary and report, and the exit code.
 fn finish(run: &LocalRun, plan: &Plan) -> Result<Exit, Exit> {
     let (summary, results) = summarize_run(run, plan)?;
-    println!("Run {} finished: {}", plan.run_id, output::counts_line(&output::outcome_counts(&results)));
+    say!("Run {} finished: {}", plan.run_id, output::counts_line(&output::outcome_counts(&results)));
     for (reason, count) in &summary.by_reason {
-        println!("  {count:>6}  {reason}");
+        say!("  {count:>6}  {reason}");
     }
-    println!(
+    say!(
         "{} actions in {:.1} s ({:.1}/s). Report: {}",
         summary.terminal,
         summary.duration_seconds,
         summary.achieved_rate_per_second,
         run.path("report.csv").display()
     );
-    println!("HTML report: offboard report {} --html report.html", plan.run_id);
+    say!("HTML report: offboard report {} --html report.html", plan.run_id);
+    output::print_json(&serde_json::json!({
+        "run_id": plan.run_id,
+        "state": "finished",
+        "planned": plan.body.actions.len(),
+        "outcomes": output::outcome_counts(&results),
+        "by_reason": summary.by_reason,
+        "duration_seconds": summary.duration_seconds,
+        "achieved_rate_per_second": summary.achieved_rate_per_second,
+        "report_csv": run.path("report.csv").display().to_string(),
+        "run_dir": run.dir.display().to_string(),
+    }))?;
     Ok(if output::any_failed(&results) { Exit::with_code(exit::SOME_FAILED) } else { Exit::ok() })
 }
 

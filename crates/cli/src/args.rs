@@ -62,14 +62,6 @@ pub enum Format {
     Csv,
 }
 
-/// `offboard doctor`'s output: the checklist, or the same as JSON.
-#[derive(Debug, Clone, Copy, Default, ValueEnum)]
-pub enum DoctorFormat {
-    #[default]
-    Table,
-    Json,
-}
-
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum SweepAction {
     Downgrade,

@@ -81,9 +81,18 @@ pub async fn backup_command(args: &ZoomArgs, out: &Path) -> Result<Exit, Exit> {
     write_backup(out, &account, taken_at)?;
     let (by_status, _) = BackupManifest::count(&account.users);
     let statuses: Vec<String> = by_status.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    println!("Backed up {} users ({}) to {}", account.users.len(), statuses.join(", "), out.display());
-    println!("  {}", out.join("users.csv").display());
-    println!("  {}", out.join("users.jsonl").display());
-    println!("  {}", out.join("account.json").display());
+    say!("Backed up {} users ({}) to {}", account.users.len(), statuses.join(", "), out.display());
+    let files: Vec<String> =
+        ["users.csv", "users.jsonl", "account.json"].iter().map(|f| out.join(f).display().to_string()).collect();
+    for file in &files {
+        say!("  {file}");
+    }
+    crate::output::print_json(&serde_json::json!({
+        "dir": out.display().to_string(),
+        "users": account.users.len(),
+        "by_status": by_status,
+        "taken_at": taken_at.to_string(),
+        "files": files,
+    }))?;
     Ok(Exit::ok())
 }

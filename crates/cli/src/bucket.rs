@@ -44,31 +44,52 @@ pub async fn approve_command(
 ) -> Result<Exit, Exit> {
     let store = store(bucket).await;
     let plan = plan_of(&store, run_id).await?;
+    let key = format!("{APPROVALS_PREFIX}{run_id}.json");
+    let answer = |result: &str| {
+        output::print_json(&serde_json::json!({
+            "run_id": run_id,
+            "result": result,
+            "approval": store.uri(&key),
+            "hold_reason": plan.body.hold.as_ref().map(|h| h.reason.as_str()),
+        }))
+    };
     if store.exists(&keys::sent_key(run_id)).await? {
-        println!("Run {run_id} was already sent; nothing to approve.");
+        say!("Run {run_id} was already sent; nothing to approve.");
+        answer("already_sent")?;
         return Ok(Exit::ok());
     }
     let Some(hold) = &plan.body.hold else {
-        println!("Run {run_id} is not held; nothing to approve.");
+        say!("Run {run_id} is not held; nothing to approve.");
+        answer("not_held")?;
         return Ok(Exit::ok());
     };
-    println!("Run {run_id} is held: {}", hold.reason);
-    println!(
+    say!("Run {run_id} is held: {}", hold.reason);
+    say!(
         "Its input was {}. Its uploader may not approve it, and approvals expire (policy approval, \
          72 hours after the hold by default).",
         held_provenance(&plan)
     );
-    print!("{}", offboard_core::report::plan_summary(&plan));
+    if output::for_programs() {
+        eprint!("{}", offboard_core::report::plan_summary(&plan));
+    } else {
+        print!("{}", offboard_core::report::plan_summary(&plan));
+    }
     if !yes {
         output::confirm_count(&format!("Approve {} actions of run {run_id}?", hold.actions), hold.actions)?;
     }
     let approval = Approval { approved_by: approved_by.or_else(|| std::env::var("USER").ok()), note };
-    let key = format!("{APPROVALS_PREFIX}{run_id}.json");
-    match store.put_json_once(&key, &approval).await? {
-        PutOnce::Written => println!("Approved: wrote s3://{bucket}/{key}; the planner sends the run now."),
-        PutOnce::AlreadyExists => println!("Already approved: s3://{bucket}/{key} exists."),
-    }
-    println!("Follow it with: offboard status {run_id} --bucket {bucket}");
+    let result = match store.put_json_once(&key, &approval).await? {
+        PutOnce::Written => {
+            say!("Approved: wrote s3://{bucket}/{key}; the planner sends the run now.");
+            "approved"
+        }
+        PutOnce::AlreadyExists => {
+            say!("Already approved: s3://{bucket}/{key} exists.");
+            "already_approved"
+        }
+    };
+    say!("Follow it with: offboard status {run_id} --bucket {bucket}");
+    answer(result)?;
     Ok(Exit::ok())
 }
 
@@ -82,8 +103,7 @@ pub async fn status_command(run_id: &str, bucket: &str) -> Result<Exit, Exit> {
     let store = store(bucket).await;
     if let Some(error) = store.get_optional(&keys::error_key(run_id)).await? {
         let error: Value = serde_json::from_slice(&error).unwrap_or_default();
-        println!("Run:      {run_id}");
-        println!("State:    refused: {}", error["error"].as_str().unwrap_or("see error.json"));
+        refused_status(run_id, error["error"].as_str().unwrap_or("see error.json"))?;
         return Ok(Exit::with_code(exit::INPUT));
     }
     let plan = plan_of(&store, run_id).await?;
@@ -105,6 +125,12 @@ pub async fn status_command(run_id: &str, bucket: &str) -> Result<Exit, Exit> {
     };
     let planned = header.as_ref().map(|h| h.actions).unwrap_or(plan.body.actions.len());
     let held = plan.body.hold.is_some() && !sent && header.is_none();
+    let phase = match (&summary, held) {
+        (Some(_), _) => "finished",
+        (None, true) => "held",
+        (None, false) if !sent => "sending",
+        (None, false) => "running",
+    };
     let state = match (&summary, held, &refused) {
         (Some(_), _, _) => "finished".to_string(),
         (None, true, Some(reason)) => {
@@ -118,8 +144,9 @@ pub async fn status_command(run_id: &str, bucket: &str) -> Result<Exit, Exit> {
         (None, false, _) if !sent => "sending".to_string(),
         (None, false, _) => format!("running: {} of {planned} actions have a result", results.len()),
     };
-    Ok(output::print_status(&output::RunStatus {
+    output::print_status(&output::RunStatus {
         run_id,
+        phase,
         state: &state,
         source: &plan.source,
         planned,
@@ -127,7 +154,17 @@ pub async fn status_command(run_id: &str, bucket: &str) -> Result<Exit, Exit> {
         summary: summary.as_ref(),
         held,
         resume_hint: false,
-    }))
+    })
+}
+
+/// The status of a run whose input was refused (its `error.json`).
+pub fn refused_status(run_id: &str, error: &str) -> Result<(), Exit> {
+    output::print_json(&serde_json::json!({ "run_id": run_id, "state": "refused", "detail": error }))?;
+    if !output::for_programs() {
+        println!("Run:      {run_id}");
+        println!("State:    refused: {error}");
+    }
+    Ok(())
 }
 
 /// `offboard undo RUN --bucket B`: asks the pipeline to undo a finished run.
@@ -147,10 +184,24 @@ pub async fn undo_command(run_id: &str, bucket: &str, confirm: ConfirmArgs) -> R
     }
     let key = format!("{UNDO_PREFIX}{run_id}.json");
     let body = serde_json::json!({ "requested_by": std::env::var("USER").ok() });
-    match store.put_json_once(&key, &body).await? {
-        PutOnce::Written => println!("Undo requested: wrote s3://{bucket}/{key}."),
-        PutOnce::AlreadyExists => println!("Undo already requested: s3://{bucket}/{key} exists."),
-    }
-    println!("Follow it with: offboard status {} --bucket {bucket}", keys::undo_run_id(run_id));
+    let result = match store.put_json_once(&key, &body).await? {
+        PutOnce::Written => {
+            say!("Undo requested: wrote s3://{bucket}/{key}.");
+            "requested"
+        }
+        PutOnce::AlreadyExists => {
+            say!("Undo already requested: s3://{bucket}/{key} exists.");
+            "already_requested"
+        }
+    };
+    let undo_run = keys::undo_run_id(run_id);
+    say!("Follow it with: offboard status {undo_run} --bucket {bucket}");
+    output::print_json(&serde_json::json!({
+        "run_id": run_id,
+        "result": result,
+        "request": store.uri(&key),
+        "undo_run_id": undo_run,
+        "restores_up_to": changed,
+    }))?;
     Ok(Exit::ok())
 }

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::bucket::store;
 use crate::exit::{self, Exit};
+use crate::output;
 
 /// Writes the cancel of `target`: an address (what waits for that person) or a run id
 /// (everything that run scheduled), which must be a run of the bucket.
@@ -42,35 +43,63 @@ pub async fn cancel_command(target: &str, bucket: &str, note: Option<String>) ->
         return Err(Exit::input(format!("s3://{bucket}/{key} exists already: the same cancel this second; see it with offboard status {} --bucket {bucket}", keys::cancel_run_id(&name))));
     }
     let run_id = keys::cancel_run_id(&name);
-    println!("Cancel requested: wrote s3://{bucket}/{key} ({}).", request.what);
-    println!("The pipeline records what it takes off in s3://{bucket}/{}.", keys::cancelled_key(&run_id));
-    println!("Follow it with: offboard status {run_id} --bucket {bucket}");
+    say!("Cancel requested: wrote s3://{bucket}/{key} ({}).", request.what);
+    say!("The pipeline records what it takes off in s3://{bucket}/{}.", keys::cancelled_key(&run_id));
+    say!("Follow it with: offboard status {run_id} --bucket {bucket}");
+    output::print_json(&serde_json::json!({
+        "result": "requested",
+        "request": store.uri(&key),
+        "what": request.what.to_string(),
+        "run_id": run_id,
+    }))?;
     Ok(Exit::ok())
 }
 
 /// `offboard status cancel-<name> --bucket B`: what the cancel took off, and who asked.
 pub async fn status_command(run_id: &str, bucket: &str) -> Result<Exit, Exit> {
     let store = store(bucket).await;
-    println!("Run:      {run_id}");
     if let Some(error) = store.get_optional(&keys::error_key(run_id)).await? {
         let error: serde_json::Value = serde_json::from_slice(&error).unwrap_or_default();
-        println!("State:    refused: {}", error["error"].as_str().unwrap_or("see error.json"));
+        crate::bucket::refused_status(run_id, error["error"].as_str().unwrap_or("see error.json"))?;
         return Ok(Exit::with_code(exit::INPUT));
     }
     let Some(bytes) = store.get_optional(&keys::cancelled_key(run_id)).await? else {
-        println!("State:    requested; the pipeline has not taken it up yet");
+        say!("Run:      {run_id}");
+        say!("State:    requested; the pipeline has not taken it up yet");
+        output::print_json(&serde_json::json!({ "run_id": run_id, "state": "requested", "cancelled": [] }))?;
         return Ok(Exit::with_code(exit::HELD));
     };
     let record: CancelRecord = serde_json::from_slice(&bytes)
         .map_err(|e| Exit::input(format!("s3://{bucket}/{}: {e}", keys::cancelled_key(run_id))))?;
     let asked: Vec<String> = record.asked.iter().map(ToString::to_string).collect();
-    println!("State:    done: {} taken off the schedule ({})", record.cancelled.len(), asked.join("; "));
-    println!("By:       {} at {}", record.cancelled_by.as_deref().unwrap_or("unknown"), record.cancelled_at);
+    say!("Run:      {run_id}");
+    say!("State:    done: {} taken off the schedule ({})", record.cancelled.len(), asked.join("; "));
+    say!("By:       {} at {}", record.cancelled_by.as_deref().unwrap_or("unknown"), record.cancelled_at);
+    let mut taken_off = Vec::new();
     for cancelled in &record.cancelled {
         let t = &cancelled.termination;
-        let kind = if t.stage.is_some() { "staged delete" } else { "termination" };
+        let kind = if t.stage.is_some() { "staged_delete" } else { "termination" };
         let who = t.email.as_deref().or(t.employee_id.as_deref()).unwrap_or("?");
-        println!("  {kind} of {who}, due {} (scheduled by run {})", t.effective, cancelled.scheduled_by);
+        say!(
+            "  {} of {who}, due {} (scheduled by run {})",
+            kind.replace('_', " "),
+            t.effective,
+            cancelled.scheduled_by
+        );
+        taken_off.push(serde_json::json!({
+            "kind": kind,
+            "who": who,
+            "due": t.effective.to_string(),
+            "scheduled_by": cancelled.scheduled_by,
+        }));
     }
+    output::print_json(&serde_json::json!({
+        "run_id": run_id,
+        "state": "done",
+        "asked": asked,
+        "cancelled_by": record.cancelled_by,
+        "cancelled_at": record.cancelled_at.to_string(),
+        "cancelled": taken_off,
+    }))?;
     Ok(Exit::ok())
 }

@@ -184,6 +184,11 @@ pub fn status_command(zoom: &ZoomArgs, run_id: &str) -> Result<Exit, Exit> {
     let plan = run.plan()?;
     let results = run.results()?;
     let summary = run.summary()?;
+    let phase = match (&summary, plan.body.hold.is_some() && results.is_empty()) {
+        (Some(_), _) => "finished",
+        (None, true) => "held",
+        (None, false) => "stopped",
+    };
     let state = match (&summary, plan.body.hold.is_some() && results.is_empty()) {
         (Some(_), _) => "finished".to_string(),
         (None, true) => "held for approval".to_string(),
@@ -191,8 +196,9 @@ pub fn status_command(zoom: &ZoomArgs, run_id: &str) -> Result<Exit, Exit> {
             format!("stopped or running: {} of {} actions have a result", results.len(), plan.body.actions.len())
         }
     };
-    Ok(output::print_status(&output::RunStatus {
+    output::print_status(&output::RunStatus {
         run_id,
+        phase,
         state: &state,
         source: &plan.source,
         planned: plan.body.actions.len(),
@@ -200,5 +206,5 @@ pub fn status_command(zoom: &ZoomArgs, run_id: &str) -> Result<Exit, Exit> {
         summary: summary.as_ref(),
         held: plan.body.hold.is_some() && results.is_empty() && summary.is_none(),
         resume_hint: summary.is_none() && !results.is_empty(),
-    }))
+    })
 }

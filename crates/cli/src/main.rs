@@ -8,6 +8,10 @@
 //! This file is the thin main: the command line's root, dispatch, exit codes. The
 //! argument types the commands take are in `args`, so that no module imports `main`.
 
+// First, so that its `say!` is in scope in every module after it.
+#[macro_use]
+mod output;
+
 mod apply;
 mod args;
 mod backup;
@@ -17,18 +21,18 @@ mod connect;
 mod doctor;
 mod exit;
 mod local;
-mod output;
 mod planning;
 mod rehearse;
 mod report;
+mod runs;
 mod sweep;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
-use crate::args::{ApplyArgs, ConfirmArgs, DoctorFormat, Format, SweepAction, ZoomArgs};
+use crate::args::{ApplyArgs, ConfirmArgs, Format, SweepAction, ZoomArgs};
 use crate::exit::Exit;
 
 const EXIT_CODES: &str = "\
@@ -73,6 +77,10 @@ Exit codes:
 struct Cli {
     #[command(flatten)]
     zoom: ZoomArgs,
+    /// `table` for people; `json` (every command: one object on stdout, messages on
+    /// stderr) or `csv` (plan, sweep, runs) for scripts. Field names are in the README.
+    #[arg(long, global = true, value_enum, default_value_t, help_heading = "Output (every command)")]
+    format: Format,
     #[command(subcommand)]
     command: Command,
 }
@@ -88,8 +96,6 @@ enum Command {
         /// Read the file as an HR termination file.
         #[arg(long)]
         hr: bool,
-        #[arg(long, value_enum, default_value_t)]
-        format: Format,
     },
     /// Back up every user of every status to DIR as CSV and JSON Lines.
     #[command(after_help = EXIT_CODES)]
@@ -112,8 +118,6 @@ enum Command {
         apply: bool,
         #[command(flatten)]
         confirm: ConfirmArgs,
-        #[arg(long, value_enum, default_value_t)]
-        format: Format,
     },
     /// Approve a run the pipeline held: writes `approvals/RUN.json`, which releases it.
     #[command(after_help = EXIT_CODES)]
@@ -178,8 +182,6 @@ enum Command {
         /// Also check the stack's bucket with the AWS credentials of the environment.
         #[arg(long, env = "OFFBOARD_BUCKET")]
         bucket: Option<String>,
-        #[arg(long, value_enum, default_value_t)]
-        format: DoctorFormat,
     },
     /// A run's report: one self-contained HTML page.
     #[command(after_help = EXIT_CODES)]
@@ -191,18 +193,41 @@ enum Command {
         #[arg(long, env = "OFFBOARD_BUCKET")]
         bucket: Option<String>,
     },
+    /// The runs there are, newest first: state, actions planned, outcomes once finished.
+    #[command(after_help = EXIT_CODES)]
+    Runs {
+        /// The pipeline's bucket; without it, the local runs under --state-dir.
+        #[arg(long, env = "OFFBOARD_BUCKET")]
+        bucket: Option<String>,
+        /// At most this many runs, the newest.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Print a shell completion script: `offboard completions bash > /etc/bash_completion.d/offboard`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `offboard man > offboard.1; man ./offboard.1`.
+    Man,
 }
 
 fn main() -> ExitCode {
+    // `RUST_LOG` as every Rust tool reads it (`OFFBOARD_LOG`, its older name, first).
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("OFFBOARD_LOG")
+                .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
     let cli = Cli::parse();
+    output::set_format(cli.format);
+    if let Err(exit) = csv_fits(&cli.command, cli.format) {
+        return exit.report();
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => return Exit::failure(exit::COULD_NOT_RUN, format!("cannot start: {error}")).report(),
@@ -212,13 +237,40 @@ fn main() -> ExitCode {
     }
 }
 
+/// CSV is for rows: the plans and the list of runs. Other commands say so, before
+/// anything is done.
+fn csv_fits(command: &Command, format: Format) -> Result<(), Exit> {
+    if !matches!(format, Format::Csv) {
+        return Ok(());
+    }
+    let name = match command {
+        Command::Plan { .. } | Command::Runs { .. } | Command::Sweep { apply: false, .. } => return Ok(()),
+        // They print what they print, whatever the format.
+        Command::Completions { .. } | Command::Man => return Ok(()),
+        Command::Sweep { .. } => "sweep --apply",
+        Command::Backup { .. } => "backup",
+        Command::Apply(_) => "apply",
+        Command::Approve { .. } => "approve",
+        Command::Status { .. } => "status",
+        Command::Undo { .. } => "undo",
+        Command::Cancel { .. } => "cancel",
+        Command::Rehearse { .. } => "rehearse",
+        Command::Doctor { .. } => "doctor",
+        Command::Report { .. } => "report",
+    };
+    Err(Exit::input(format!(
+        "--format csv: `offboard {name}` has no rows to give as CSV (plan, sweep and runs do); use --format json"
+    )))
+}
+
 async fn run(cli: Cli) -> Result<Exit, Exit> {
     let zoom = &cli.zoom;
+    let format = cli.format;
     match cli.command {
-        Command::Plan { roster, hr, format } => planning::plan_command(zoom, &roster, hr, format).await,
+        Command::Plan { roster, hr } => planning::plan_command(zoom, &roster, hr, format).await,
         Command::Backup { out } => backup::backup_command(zoom, &out).await,
         Command::Apply(args) => apply::apply_command(zoom, &args).await,
-        Command::Sweep { inactive_days, action, apply, confirm, format } => {
+        Command::Sweep { inactive_days, action, apply, confirm } => {
             sweep::sweep_command(zoom, inactive_days, action, apply, confirm, format).await
         }
         Command::Approve { run, bucket, approved_by, note, yes } => {
@@ -235,7 +287,18 @@ async fn run(cli: Cli) -> Result<Exit, Exit> {
         },
         Command::Cancel { target, bucket, note } => cancel::cancel_command(&target, &bucket, note).await,
         Command::Rehearse { backup, roster, hr } => rehearse::rehearse_command(zoom, &backup, &roster, hr).await,
-        Command::Doctor { bucket, format } => doctor::doctor_command(zoom, bucket.as_deref(), format).await,
+        Command::Doctor { bucket } => doctor::doctor_command(zoom, bucket.as_deref(), format).await,
         Command::Report { run, html, bucket } => report::report_command(zoom, &run, &html, bucket.as_deref()).await,
+        Command::Runs { bucket, limit } => runs::runs_command(&zoom.state_dir, bucket.as_deref(), limit).await,
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "offboard", &mut std::io::stdout());
+            Ok(Exit::ok())
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(|e| Exit::failure(exit::COULD_NOT_RUN, format!("writing the man page: {e}")))?;
+            Ok(Exit::ok())
+        }
     }
 }

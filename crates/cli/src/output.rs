@@ -1,7 +1,12 @@
 //! What the operator reads: the plan as a table (or JSON, or CSV), the seeds' figures,
 //! and a run's status. Tables go to stdout, progress and messages to stderr.
+//!
+//! `--format json` (every command) makes stdout one JSON object for a script to parse:
+//! then what a person would read goes to stderr ([`say!`]) and the command ends with
+//! [`print_json`]. The field names are the README's, and stay.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use offboard_core::report::{plan_csv, plan_summary};
 use offboard_core::summary::RunSummary;
@@ -9,6 +14,51 @@ use offboard_core::{ActionResult, Plan};
 
 use crate::args::Format;
 use crate::exit::{self, Exit};
+
+static FORMAT: OnceLock<Format> = OnceLock::new();
+
+/// Set once, from the command line, before any command runs.
+pub fn set_format(format: Format) {
+    let _ = FORMAT.set(format);
+}
+
+/// The `--format` the command was given.
+pub fn format() -> Format {
+    FORMAT.get().copied().unwrap_or_default()
+}
+
+/// Whether stdout is for a program (`--format json` or `csv`): people's lines go to stderr.
+pub fn for_programs() -> bool {
+    !matches!(format(), Format::Table)
+}
+
+/// `println!` for what a person reads: on stdout, or on stderr when stdout is a
+/// program's (`--format json`/`csv`).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        if $crate::output::for_programs() { eprintln!($($arg)*) } else { println!($($arg)*) }
+    };
+}
+
+/// `value` on stdout, pretty-printed, when the format is JSON; nothing otherwise.
+pub fn print_json(value: &serde_json::Value) -> Result<(), Exit> {
+    if matches!(format(), Format::Json) {
+        let text =
+            serde_json::to_string_pretty(value).map_err(|e| Exit::failure(exit::COULD_NOT_RUN, e.to_string()))?;
+        println!("{text}");
+    }
+    Ok(())
+}
+
+/// Rows as CSV (RFC 4180 quoting), header first.
+pub fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let _ = writer.write_record(header);
+    for row in rows {
+        let _ = writer.write_record(row);
+    }
+    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+}
 
 /// Columns padded to their widest cell; the last column is not padded.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
@@ -115,6 +165,10 @@ pub fn any_failed(results: &[ActionResult]) -> bool {
 
 pub struct RunStatus<'a> {
     pub run_id: &'a str,
+    /// One word a script can branch on: `finished`, `held`, `sending`, `running`,
+    /// `stopped` (a local run to resume).
+    pub phase: &'static str,
+    /// The state as a person reads it.
     pub state: &'a str,
     pub source: &'a str,
     pub planned: usize,
@@ -125,7 +179,18 @@ pub struct RunStatus<'a> {
 }
 
 /// Prints where a run stands; the exit code says it too (3 held, 4 failures).
-pub fn print_status(status: &RunStatus<'_>) -> Exit {
+pub fn print_status(status: &RunStatus<'_>) -> Result<Exit, Exit> {
+    let exit = if status.held {
+        Exit::with_code(exit::HELD)
+    } else if any_failed(status.results) {
+        Exit::with_code(exit::SOME_FAILED)
+    } else {
+        Exit::ok()
+    };
+    if matches!(format(), Format::Json) {
+        print_json(&status_json(status))?;
+        return Ok(exit);
+    }
     println!("Run:      {}", status.run_id);
     println!("Source:   {}", status.source);
     println!("State:    {}", status.state);
@@ -145,13 +210,27 @@ pub fn print_status(status: &RunStatus<'_>) -> Exit {
     if status.resume_hint {
         println!("Resume:   offboard apply --resume {}", status.run_id);
     }
-    if status.held {
-        Exit::with_code(exit::HELD)
-    } else if any_failed(status.results) {
-        Exit::with_code(exit::SOME_FAILED)
-    } else {
-        Exit::ok()
-    }
+    Ok(exit)
+}
+
+/// `offboard status --format json`: the README lists these fields.
+fn status_json(status: &RunStatus<'_>) -> serde_json::Value {
+    let summary = status.summary;
+    serde_json::json!({
+        "run_id": status.run_id,
+        "state": status.phase,
+        "detail": status.state,
+        "source": status.source,
+        "planned": status.planned,
+        "with_result": status.results.len(),
+        "outcomes": outcome_counts(status.results),
+        "held": status.held,
+        "finished_at": summary.and_then(|s| s.finished_at).map(|t| t.to_string()),
+        "duration_seconds": summary.map(|s| s.duration_seconds),
+        "achieved_rate_per_second": summary.map(|s| s.achieved_rate_per_second),
+        "by_reason": summary.map(|s| s.by_reason.clone()).unwrap_or_default(),
+        "resume": status.resume_hint.then(|| format!("offboard apply --resume {}", status.run_id)),
+    })
 }
 
 /// The seeds asked twice; Offboard makes the operator type the count: `prompt` ends with

@@ -49,7 +49,7 @@ pub async fn rehearse_command(args: &ZoomArgs, backup_dir: &Path, roster: &Path,
         let plan = plan_for(file, &account, &policy, &zoom, &run_id, &backup_dir.display().to_string(), now);
         run.write_json("plan.json", &plan)?;
 
-        println!(
+        say!(
             "Rehearsal of {} on zoom-sim loaded from {} ({} users), at the {:?} plan's rate limits (budget share {}).",
             roster.display(),
             backup_dir.display(),
@@ -58,12 +58,15 @@ pub async fn rehearse_command(args: &ZoomArgs, backup_dir: &Path, roster: &Path,
             args.budget_share
         );
         let c = &plan.body.counts;
-        println!(
+        say!(
             "Plan: {} to act on, {} refused by guardrails, {} skipped; estimated {} s.",
-            c.actions, c.refused, c.skipped, c.estimated_duration_seconds
+            c.actions,
+            c.refused,
+            c.skipped,
+            c.estimated_duration_seconds
         );
         if let Some(hold) = &plan.body.hold {
-            println!("In production this plan is HELD for approval: {}", hold.reason);
+            say!("In production this plan is HELD for approval: {}", hold.reason);
         }
         let actions: Vec<_> = plan.body.actions.iter().collect();
         let started = std::time::Instant::now();
@@ -72,29 +75,48 @@ pub async fn rehearse_command(args: &ZoomArgs, backup_dir: &Path, roster: &Path,
         }
         let took = started.elapsed().as_secs_f64();
         let (summary, results) = summarize_run(&run, &plan)?;
-        println!("\nPredicted outcomes: {}", output::counts_line(&output::outcome_counts(&results)));
+        say!("\nPredicted outcomes: {}", output::counts_line(&output::outcome_counts(&results)));
         for (reason, count) in &summary.by_reason {
-            println!("  {count:>6}  {reason}");
+            say!("  {count:>6}  {reason}");
         }
         let refused: Vec<&ActionResult> =
             results.iter().filter(|r| matches!(r.outcome.label(), "not_allowed" | "failed" | "gave_up")).collect();
         if !refused.is_empty() {
-            println!("\nZoom will refuse {} actions:", refused.len());
+            say!("\nZoom will refuse {} actions:", refused.len());
             let rows: Vec<Vec<String>> = refused
                 .iter()
                 .map(|r| vec![r.email.clone(), r.kind.as_str().to_string(), r.outcome.reason_code()])
                 .collect();
-            print!("{}", output::table(&["user", "action", "why"], &rows));
+            let table = output::table(&["user", "action", "why"], &rows);
+            if output::for_programs() {
+                eprint!("{table}");
+            } else {
+                print!("{table}");
+            }
         }
-        println!(
+        say!(
             "\nPredicted duration: {took:.1} s for {} actions ({:.1}/s) at these rate limits.",
             results.len(),
             if took > 0.0 { results.len() as f64 / took } else { 0.0 }
         );
-        println!(
-            "Nothing touched production. Rehearsal run: {} (offboard report {run_id} --html FILE)",
-            run.dir.display()
-        );
+        say!("Nothing touched production. Rehearsal run: {} (offboard report {run_id} --html FILE)", run.dir.display());
+        output::print_json(&serde_json::json!({
+            "run_id": run_id,
+            "run_dir": run.dir.display().to_string(),
+            "users": account.users.len(),
+            "planned": c.actions,
+            "refused_by_guardrails": c.refused,
+            "skipped": c.skipped,
+            "held_in_production": plan.body.hold.as_ref().map(|h| h.reason.as_str()),
+            "predicted_outcomes": output::outcome_counts(&results),
+            "by_reason": summary.by_reason,
+            "zoom_refuses": refused.iter().map(|r| serde_json::json!({
+                "email": r.email,
+                "action": r.kind.as_str(),
+                "why": r.outcome.reason_code(),
+            })).collect::<Vec<_>>(),
+            "predicted_seconds": took,
+        }))?;
         Ok(if refused.is_empty() { Exit::ok() } else { Exit::with_code(exit::SOME_FAILED) })
     }
     .await;

@@ -54,6 +54,11 @@ pub async fn report_command(args: &ZoomArgs, run_id: &str, html: &Path, bucket: 
         generated_at: &generated_at,
     });
     write_file(html, page.as_bytes())?;
-    println!("Report of run {run_id} ({} actions): {}", summary.terminal, html.display());
+    say!("Report of run {run_id} ({} actions): {}", summary.terminal, html.display());
+    crate::output::print_json(&serde_json::json!({
+        "run_id": run_id,
+        "html": html.display().to_string(),
+        "actions": summary.terminal,
+    }))?;
     Ok(Exit::ok())
 }

@@ -20,7 +20,7 @@ use crate::email;
 use crate::policy::{DatePolicy, Policy, SlashOrder};
 use crate::request::{ExpectedUser, Request, SkipReason, SkippedRow};
 use crate::roster::EMAIL_HEADERS;
-use crate::table::{find_column, read_table, InputError};
+use crate::table::{find_column, read_table_from, InputError, SheetChoice};
 
 const EMPLOYEE_ID_HEADERS: &[&str] =
     &["employeeid", "employeeuniqueid", "empid", "employeenumber", "workerid", "personnelnumber", "employee"];
@@ -149,7 +149,20 @@ pub struct HrFile {
 
 /// Parses an HR termination file. `file` names it in errors and in each termination.
 pub fn parse_hr_file(file: &str, bytes: &[u8], dates: &DatePolicy) -> Result<HrFile, InputError> {
-    let table = read_table(file, bytes)?;
+    parse_hr_sheet(file, bytes, dates, None)
+}
+
+/// [`parse_hr_file`], reading a workbook's sheet `sheet` (the policy's `roster.sheet`), or
+/// without one the single sheet whose header names an email or employee id column.
+pub fn parse_hr_sheet(file: &str, bytes: &[u8], dates: &DatePolicy, sheet: Option<&str>) -> Result<HrFile, InputError> {
+    let names_people = |headers: &[String]| {
+        find_column(headers, EMAIL_HEADERS).is_some() || find_column(headers, EMPLOYEE_ID_HEADERS).is_some()
+    };
+    let choice = match sheet.map(str::trim).filter(|sheet| !sheet.is_empty()) {
+        Some(name) => SheetChoice::Named(name),
+        None => SheetChoice::Holding(&names_people),
+    };
+    let table = read_table_from(file, bytes, choice)?;
     let headers = table.headers.join(", ");
     let email_column = find_column(&table.headers, EMAIL_HEADERS);
     let id_column = find_column(&table.headers, EMPLOYEE_ID_HEADERS);

@@ -44,7 +44,7 @@ pub use action::{
 pub use backup::{backup_csv, backup_jsonl, write_backup_jsonl, BackupManifest};
 pub use estimate::PlanCounts;
 pub use guardrails::Hold;
-pub use hr::{parse_hr_file, HrFile, Rescind, Stage, Termination};
+pub use hr::{parse_hr_file, parse_hr_sheet, HrFile, Rescind, Stage, Termination};
 pub use message::{ActionMessage, MESSAGE_SCHEMA_VERSION};
 pub use outcome::{ActionResult, Findings, Outcome};
 pub use plan::{decide, recheck, Decision, Plan, PlanBody, PlanSource, Rechecked, PLAN_SCHEMA_VERSION};

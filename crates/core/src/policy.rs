@@ -106,6 +106,9 @@ pub struct RosterPolicy {
     /// The header of the column that holds the departing person's email, for exports
     /// whose headers do not say so unambiguously (`Employee`, `Departing employee`).
     pub email_column: Option<String>,
+    /// The sheet of a workbook that holds the people (rosters and HR files alike), for
+    /// workbooks where more than one sheet names an email column.
+    pub sheet: Option<String>,
 }
 
 /// Who is never acted on, and when a plan must wait for a person.

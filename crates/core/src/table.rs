@@ -1,21 +1,19 @@
-//! Tables: the files people upload (CSV with `,` `;` or tab, or an Excel workbook), read
-//! into a header and rows of text with the line each row is on.
+//! Tables: the files people upload (CSV with `,` `;` or tab, in UTF-8, UTF-16 or
+//! Windows-1252, or an Excel workbook), read into a header and rows of text with the line
+//! each row is on.
 //!
 //! Rosters and HR files differ in what their columns mean, not in how they are read, so
 //! both start here. Everything a spreadsheet export can do to a file (a BOM, CRLF, a
-//! semicolon delimiter from a European Excel, quoted fields, blank lines) is absorbed
-//! here, and a file that is not a table at all is refused with an [`InputError`] that
-//! names it.
+//! semicolon delimiter from a European Excel, quoted fields, blank lines, Excel's
+//! "Unicode Text" in UTF-16, a legacy Windows-1252 export, people on the second sheet of a
+//! workbook) is absorbed here, and a file that is not a table at all is refused with an
+//! [`InputError`] that names it.
 //!
 //! Reading is bounded, whatever the file says about itself: a table has at most
 //! [`MAX_COLUMNS`] columns and its kept cells at most [`MAX_TABLE_BYTES`]; a workbook's
 //! parts are unpacked into a counter and checked against the `MAX_WORKBOOK_*` limits
 //! before calamine reads any of them, and its cells are streamed into rows, never into a
 //! grid, so a 1 KB file naming cell XFD1048576 or a zip bomb is refused, not allocated.
-
-use std::io::Cursor;
-
-use crate::workbook_bounds::{self, Refusal};
 
 /// Why a whole file was refused. Every variant names the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,6 +44,21 @@ pub enum InputError {
     Malformed { file: String, line: u64, detail: String },
     #[error("{file}: not a readable Excel workbook: {detail}")]
     BadWorkbook { file: String, detail: String },
+    /// A spreadsheet format whose reader would build every sheet in memory before a bound
+    /// could be checked (`.xls`: calamine makes each sheet a dense grid when it opens it).
+    #[error(
+        "{file}: {format} files are not read (their sheets cannot be read in bounded memory); save it as .xlsx or CSV"
+    )]
+    UnsupportedWorkbook { file: String, format: String },
+    /// The policy's `roster.sheet` names no sheet of the workbook.
+    #[error("{file}: no sheet is named `{sheet}` (the policy's `roster.sheet`); the sheets are: {sheets}")]
+    UnknownSheet { file: String, sheet: String, sheets: String },
+    /// More than one sheet of a workbook has a header naming the people.
+    #[error(
+        "{file}: cannot tell which sheet holds the people: {holding} each have a column naming them (the sheets \
+         are: {sheets}); keep the people on one sheet, or set the policy's `roster.sheet` to its name"
+    )]
+    AmbiguousSheet { file: String, holding: String, sheets: String },
     /// A value past [`MAX_COLUMNS`].
     #[error("{file}: line {line}: a value in column {column}, past the {limit} columns a table may have")]
     TooWide { file: String, line: u64, column: String, limit: usize },
@@ -76,6 +89,9 @@ impl InputError {
             InputError::NoDateColumn { .. } => "no_date_column",
             InputError::Malformed { .. } => "malformed",
             InputError::BadWorkbook { .. } => "bad_workbook",
+            InputError::UnsupportedWorkbook { .. } => "unsupported_workbook",
+            InputError::UnknownSheet { .. } => "unknown_sheet",
+            InputError::AmbiguousSheet { .. } => "ambiguous_sheet",
             InputError::TooWide { .. } => "too_wide",
             InputError::TableTooLarge { .. } => "table_too_large",
             InputError::WorkbookTooLarge { .. } => "workbook_too_large",
@@ -91,7 +107,9 @@ pub struct Table {
     /// The line the header row is on (a file with no header row has its first person here).
     pub header_line: u64,
     pub rows: Vec<Row>,
-    /// How the file was read, for the plan: `csv (,)`, `csv (;)`, `csv (tab)` or `xlsx`.
+    /// How the file was read, for the plan: `csv (,)`, `csv (;)`, `csv (tab)` or `xlsx`;
+    /// a text file's encoding when it is not UTF-8 (`csv (tab), UTF-16LE`), a workbook's
+    /// sheet when it has several (`xlsx, sheet "Leavers"`).
     pub format: String,
 }
 
@@ -133,6 +151,15 @@ pub fn find_column(headers: &[String], names: &[&str]) -> Option<usize> {
 }
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+/// A compound file: what Excel 97-2003 (`.xls`) saves.
+const CFB_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
+/// An OpenDocument file starts with its uncompressed `mimetype` entry (the format
+/// requires it first), so the zip's first local header names it.
+fn is_open_document(bytes: &[u8]) -> bool {
+    bytes.get(30..38) == Some(b"mimetype")
+        && bytes.get(38..120).is_some_and(|head| head.windows(b"opendocument".len()).any(|w| w == b"opendocument"))
+}
 
 /// The most columns a table may have. A non-blank value further right refuses the file
 /// ([`InputError::TooWide`]): no roster or HR export comes near it, and a workbook naming
@@ -148,9 +175,28 @@ pub const MAX_COLUMNS: usize = 1024;
 /// every cell of a workbook, or a CSV of empty fields, from taking all the memory there is.
 pub const MAX_TABLE_BYTES: usize = 256 << 20;
 
-/// Reads a CSV (delimiter sniffed) or an `.xlsx` workbook (its first sheet).
+/// Which sheet of a workbook to read (a text file has one table, and ignores this).
+#[derive(Clone, Copy)]
+pub enum SheetChoice<'a> {
+    /// The first sheet.
+    First,
+    /// The sheet of this name (the policy's `roster.sheet`), compared without case.
+    Named(&'a str),
+    /// The one sheet whose header row (its first non-blank row) the test accepts: a
+    /// workbook whose people are on sheet 2 is read from sheet 2, one with people on two
+    /// sheets is refused ([`InputError::AmbiguousSheet`]), one where no header passes is
+    /// read from its first sheet (whose reader then says what it lacks).
+    Holding(&'a dyn Fn(&[String]) -> bool),
+}
+
+/// Reads a CSV (delimiter and encoding sniffed) or an `.xlsx` workbook (its first sheet).
 pub fn read_table(file: &str, bytes: &[u8]) -> Result<Table, InputError> {
-    read_table_picking(file, bytes, |_| None)
+    read_table_from(file, bytes, SheetChoice::First)
+}
+
+/// [`read_table`], from the sheet `sheet` chooses when the file is a workbook.
+pub fn read_table_from(file: &str, bytes: &[u8], sheet: SheetChoice<'_>) -> Result<Table, InputError> {
+    read_table_probing(file, bytes, sheet, |_| None, |_| false).map(|(table, _)| table)
 }
 
 /// [`read_table`], keeping of each row only the columns `pick` names once it has seen the
@@ -161,7 +207,7 @@ pub fn read_table_picking(
     bytes: &[u8],
     pick: impl FnOnce(&[String]) -> Option<Vec<usize>>,
 ) -> Result<Table, InputError> {
-    read_table_probing(file, bytes, pick, |_| false).map(|(table, _)| table)
+    read_table_probing(file, bytes, SheetChoice::First, pick, |_| false).map(|(table, _)| table)
 }
 
 /// [`read_table_picking`], also asking `probe` of every non-blank data cell of every
@@ -170,15 +216,25 @@ pub fn read_table_picking(
 pub fn read_table_probing(
     file: &str,
     bytes: &[u8],
+    sheet: SheetChoice<'_>,
     pick: impl FnOnce(&[String]) -> Option<Vec<usize>>,
     probe: impl Fn(&str) -> bool,
 ) -> Result<(Table, Vec<Option<u64>>), InputError> {
     let mut table = TableBuilder::new(file, pick, probe, MAX_TABLE_BYTES.max(bytes.len().saturating_mul(4)));
-    if bytes.starts_with(ZIP_MAGIC) {
-        read_xlsx(file, bytes, &mut table)?;
-        return table.finish("xlsx".to_string());
+    if bytes.starts_with(CFB_MAGIC) {
+        let format = "Excel 97-2003 (.xls)".to_string();
+        return Err(InputError::UnsupportedWorkbook { file: file.to_string(), format });
     }
-    let text = as_text(file, bytes)?;
+    if bytes.starts_with(ZIP_MAGIC) {
+        let format = if is_open_document(bytes) {
+            ods::read_ods(file, bytes, sheet, &mut table)?
+        } else {
+            workbook::read_xlsx(file, bytes, sheet, &mut table)?
+        };
+        return table.finish(format);
+    }
+    let (text, encoding) = text::decode(file, bytes)?;
+    let text: &str = &text;
     let delimiter = sniff_delimiter(text);
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
@@ -200,10 +256,13 @@ pub fn read_table_probing(
         }
         table.end_row()?;
     }
-    let format = match delimiter {
+    let mut format = match delimiter {
         b'\t' => "csv (tab)".to_string(),
         other => format!("csv ({})", other as char),
     };
+    if encoding != text::Encoding::Utf8 {
+        format.push_str(&format!(", {}", encoding.name()));
+    }
     table.finish(format)
 }
 
@@ -356,25 +415,6 @@ fn column_letters(column: usize) -> String {
     String::from_utf8(letters).unwrap_or_default()
 }
 
-fn as_text<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, InputError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(InputError::Empty { file: file.to_string() });
-    }
-    if let Some(at) = bytes.iter().position(|&b| b == 0) {
-        let detail = if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-            "UTF-16 text; save the file as CSV UTF-8".to_string()
-        } else {
-            format!("binary data (a NUL byte at offset {at})")
-        };
-        return Err(InputError::NotText { file: file.to_string(), detail });
-    }
-    std::str::from_utf8(bytes).map_err(|e| InputError::NotText {
-        file: file.to_string(),
-        detail: format!("invalid UTF-8 at byte offset {}", e.valid_up_to()),
-    })
-}
-
 /// The delimiter of the first non-blank line: whichever of `,` `;` and tab occurs most
 /// outside quotes (`,` when none does, so a one-column file reads as CSV).
 fn sniff_delimiter(text: &str) -> u8 {
@@ -428,92 +468,9 @@ fn memchr_count(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
-fn read_xlsx<P, Q>(file: &str, bytes: &[u8], table: &mut TableBuilder<'_, P, Q>) -> Result<(), InputError>
-where
-    P: FnOnce(&[String]) -> Option<Vec<usize>>,
-    Q: Fn(&str) -> bool,
-{
-    use calamine::{Reader, Xlsx, XlsxError};
-    workbook_bounds::check(bytes).map_err(|refusal| match refusal {
-        Refusal::TooLarge(detail) => InputError::WorkbookTooLarge { file: file.to_string(), detail },
-        Refusal::Unreadable(detail) => InputError::BadWorkbook { file: file.to_string(), detail },
-    })?;
-    let bad = |detail: String| InputError::BadWorkbook { file: file.to_string(), detail };
-    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
-    let Some(sheet) = workbook.sheet_names().into_iter().next() else {
-        return Err(InputError::Empty { file: file.to_string() });
-    };
-    let mut cells = match workbook.worksheet_cells_reader(&sheet) {
-        Ok(cells) => cells,
-        Err(XlsxError::NotAWorksheet(_)) => return Err(InputError::Empty { file: file.to_string() }),
-        Err(e) => return Err(bad(e.to_string())),
-    };
-    // Cells come in the sheet's order, each with its position: rows are built one at a
-    // time, so rows far apart cost nothing and a cell far to the right is refused by
-    // `cell` before anything is allocated for it.
-    let mut current: Option<u32> = None;
-    while let Some(cell) = cells.next_cell().map_err(|e| bad(e.to_string()))? {
-        let text = cell_text(cell.get_value());
-        if text.is_empty() {
-            continue;
-        }
-        let (row, column) = cell.get_position();
-        match current {
-            Some(at) if at == row => {}
-            Some(at) if row < at => {
-                let detail = format!(
-                    "row {} is stored after row {}: the sheet's rows are out of order",
-                    row as u64 + 1,
-                    at as u64 + 1
-                );
-                return Err(bad(detail));
-            }
-            _ => {
-                if current.is_some() {
-                    table.end_row()?;
-                }
-                // Spreadsheet rows are numbered from 1, as Excel shows them.
-                table.begin_row(u64::from(row) + 1);
-                current = Some(row);
-            }
-        }
-        table.cell(column as usize, &text)?;
-    }
-    if current.is_some() {
-        table.end_row()?;
-    }
-    Ok(())
-}
-
-/// A cell as text. Excel stores dates as day numbers; they come back as ISO dates so the
-/// HR reader parses them like any other date. Text is borrowed, not copied: a shared
-/// string repeated in every cell is one string.
-fn cell_text<'a>(cell: &'a calamine::DataRef<'_>) -> std::borrow::Cow<'a, str> {
-    use calamine::DataRef;
-    use std::borrow::Cow;
-    match cell {
-        DataRef::Empty => Cow::Borrowed(""),
-        DataRef::String(s) | DataRef::DateTimeIso(s) => Cow::Borrowed(s),
-        DataRef::SharedString(s) => Cow::Borrowed(s),
-        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Cow::Owned(format!("{}", *f as i64)),
-        DataRef::DateTime(when) => Cow::Owned(excel_serial_to_iso(when.as_f64())),
-        other => Cow::Owned(calamine::Data::from(other.clone()).to_string()),
-    }
-}
-
-/// Excel's day numbers count from 1899-12-30 (its 1900 leap-year bug included). A number
-/// outside Excel's own range (years 1900 to 9999) stays a number, for the reader to refuse.
-fn excel_serial_to_iso(serial: f64) -> String {
-    const LAST_EXCEL_DAY: f64 = 2_958_465.0;
-    if !(0.0..=LAST_EXCEL_DAY).contains(&serial) {
-        return serial.to_string();
-    }
-    let epoch = jiff::civil::date(1899, 12, 30);
-    match jiff::Span::new().try_days(serial.floor() as i64).and_then(|days| epoch.checked_add(days)) {
-        Ok(date) => date.to_string(),
-        Err(_) => serial.to_string(),
-    }
-}
+mod ods;
+mod text;
+mod workbook;
 
 #[cfg(test)]
 mod tests;

@@ -1,11 +1,12 @@
-//! Workbook bounds: what an `.xlsx` may hold before calamine is let read it.
+//! Workbook bounds: what an `.xlsx` (or `.ods`) may hold before it is read.
 //!
 //! calamine trusts a workbook: it reserves what the shared strings declare, holds them
 //! and the styles whole, and does arithmetic on cell references without checking them.
 //! [`check`] unpacks every part into a counter first (never trusting the sizes the zip
 //! declares) and reads the XML parts with calamine's own XML reader, configured alike, so
 //! a zip bomb, a shared-strings bomb, a run of text longer than any cell or a reference
-//! past a sheet's last cell is refused before calamine allocates for it.
+//! past a sheet's last cell is refused before calamine allocates for it. An `.ods` is
+//! checked alike before Offboard's own streaming reader reads it.
 
 use std::io::{self, Cursor, Read};
 
@@ -47,7 +48,8 @@ enum Part {
     SharedStrings,
     /// Read whole, each cell format a copy of its font and number format.
     Styles,
-    /// Streamed, cell by cell.
+    /// Streamed, cell by cell: an `.xlsx` worksheet, or an `.ods` file's `content.xml`
+    /// (all its sheets, read by `table::ods`).
     Worksheet,
     /// Not XML: an image, an embedded object. Not read.
     Binary,
@@ -64,7 +66,7 @@ impl Part {
             Part::SharedStrings
         } else if name.ends_with("styles.xml") {
             Part::Styles
-        } else if name.contains("worksheets/") {
+        } else if name.contains("worksheets/") || name == "content.xml" {
             Part::Worksheet
         } else if BINARY.iter().any(|ext| name.ends_with(ext)) {
             Part::Binary

@@ -232,15 +232,18 @@ fn a_png_is_not_text() {
 }
 
 #[test]
-fn utf16_is_not_text_and_says_how_to_save_it() {
-    let err = refused("utf16.csv", "not_text");
-    assert!(err.to_string().contains("UTF-16"), "{err}");
+fn a_utf16_export_is_read_and_its_encoding_named() {
+    let roster = parse_roster_with(&key("utf16.csv"), &fixture("utf16.csv"), &RosterPolicy::default()).unwrap();
+    assert_eq!(roster.format, "csv (,), UTF-16LE");
+    assert_eq!(roster.entries.iter().map(|e| e.email.as_str()).collect::<Vec<_>>(), ["ana.lopez@acme.example"]);
 }
 
 #[test]
-fn latin1_is_not_text() {
-    let err = refused("invalid-utf8.csv", "not_text");
-    assert!(err.to_string().contains("UTF-8"), "{err}");
+fn a_latin1_export_is_read_as_windows_1252() {
+    let roster =
+        parse_roster_with(&key("invalid-utf8.csv"), &fixture("invalid-utf8.csv"), &RosterPolicy::default()).unwrap();
+    assert_eq!(roster.format, "csv (,), Windows-1252");
+    assert_eq!(roster.entries.iter().map(|e| e.email.as_str()).collect::<Vec<_>>(), ["jose.lopez@acme.example"]);
 }
 
 #[test]
@@ -347,7 +350,7 @@ fn a_bare_list_with_two_columns_of_addresses_is_refused() {
 }
 
 fn with_column(column: &str) -> RosterPolicy {
-    RosterPolicy { email_column: Some(column.to_string()) }
+    RosterPolicy { email_column: Some(column.to_string()), ..RosterPolicy::default() }
 }
 
 #[test]

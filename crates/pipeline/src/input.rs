@@ -8,7 +8,7 @@ use offboard_core::lifecycle::take_due;
 use offboard_core::roster::parse_roster_with;
 use offboard_core::undo::plan_undo;
 use offboard_core::{
-    decide, parse_hr_file, Account, ActionResult, Decision, InputError, Plan, PlanSource, Policy, Rechecked, Request,
+    decide, parse_hr_sheet, Account, ActionResult, Decision, InputError, Plan, PlanSource, Policy, Rechecked, Request,
     Rescind, SkippedRow, Termination, PLAN_SCHEMA_VERSION,
 };
 use offboard_zoom::{Label, ZoomClient};
@@ -45,7 +45,7 @@ pub fn read_roster(key: &str, bytes: &[u8], policy: &Policy) -> Result<ReadInput
 /// An HR file: what is due asks for its action now (a delete in a grace window, for the
 /// deactivation and a staged delete), the rest waits for the sweep.
 pub fn read_hr(key: &str, bytes: &[u8], policy: &Policy, now: Timestamp) -> Result<ReadInput, InputError> {
-    let file = parse_hr_file(key, bytes, &policy.dates)?;
+    let file = parse_hr_sheet(key, bytes, &policy.dates, policy.roster.sheet.as_deref())?;
     let mut due = take_due(file.terminations, now, policy);
     due.later.append(&mut due.staged);
     Ok(ReadInput {

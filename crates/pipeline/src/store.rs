@@ -161,6 +161,19 @@ impl Store {
         Ok(objects)
     }
 
+    /// The "folders" one level under `prefix` (`runs/` gives `runs/<run>/` for each run),
+    /// in key order, without listing what is in them.
+    pub async fn list_folders(&self, prefix: &str) -> Result<Vec<String>, PipelineError> {
+        let mut folders = Vec::new();
+        let mut pages =
+            self.s3.list_objects_v2().bucket(&self.bucket).prefix(prefix).delimiter("/").into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| self.error("ListObjectsV2", prefix, DisplayErrorContext(e)))?;
+            folders.extend(page.common_prefixes().iter().filter_map(|p| p.prefix().map(str::to_string)));
+        }
+        Ok(folders)
+    }
+
     pub async fn delete(&self, key: &str) -> Result<(), PipelineError> {
         self.s3
             .delete_object()

@@ -410,6 +410,8 @@ impl ZoomClient {
                 }
             };
             let status = response.status();
+            // The call's label and answer only: its path names a person, its headers a token.
+            tracing::debug!(label = label.as_str(), method = %method, status = status.as_u16(), "zoom answered");
             if status.is_success() {
                 return Ok(response);
             }

@@ -18,7 +18,7 @@ mod rate_plan;
 mod report;
 mod zoom;
 
-use crate::args::{DoctorFormat, ZoomArgs};
+use crate::args::{Format, ZoomArgs};
 use crate::connect::{CredentialSource, NO_CREDENTIALS};
 use crate::exit::{self, Exit};
 
@@ -27,7 +27,7 @@ use self::report::{redact, render_table, Check, Report, Status, ZOOM_CREDENTIALS
 use self::zoom::{ssm_check, without_token, zoom_checks};
 
 /// `offboard doctor [--bucket B]`: exit 0 when every check holds (warnings allowed), 1 otherwise.
-pub async fn doctor_command(args: &ZoomArgs, bucket: Option<&str>, format: DoctorFormat) -> Result<Exit, Exit> {
+pub async fn doctor_command(args: &ZoomArgs, bucket: Option<&str>, format: Format) -> Result<Exit, Exit> {
     // A bad policy file or budget share is a usage error (exit 2), before any check.
     let policy = args.policy()?;
     let rate_plan = args.pacing()?.rate_plan;
@@ -70,8 +70,8 @@ pub async fn doctor_command(args: &ZoomArgs, bucket: Option<&str>, format: Docto
     let mut report = Report::new(checks);
     redact(&mut report, &secrets);
     match format {
-        DoctorFormat::Table => print!("{}", render_table(&report)),
-        DoctorFormat::Json => {
+        Format::Table | Format::Csv => print!("{}", render_table(&report)),
+        Format::Json => {
             let text = serde_json::to_string_pretty(&report)
                 .map_err(|e| Exit::failure(exit::COULD_NOT_RUN, format!("writing the report: {e}")))?;
             println!("{text}");

@@ -1,6 +1,9 @@
 //! Unit tests of the table readers: CSV dialects, workbooks, and the bounds a hostile
 //! file is refused at.
 
+use std::io::Cursor;
+
+use super::workbook::excel_serial_to_iso;
 use super::*;
 use crate::workbook_bounds::{MAX_SHARED_STRINGS, MAX_WORKBOOK_UNPACKED_BYTES};
 
@@ -24,8 +27,10 @@ fn counts_lines_past_blank_lines_and_quoted_newlines() {
 fn names_the_file_when_it_is_not_a_table() {
     assert_eq!(read_table("x.csv", b"").unwrap_err().kind(), "empty");
     assert_eq!(read_table("x.csv", b"\r\n \n").unwrap_err().kind(), "empty");
-    let err = read_table("inbox/u16.csv", b"\xFF\xFEe\0m\0").unwrap_err();
-    assert!(err.to_string().contains("inbox/u16.csv") && err.to_string().contains("UTF-16"), "{err}");
+    let err = read_table("inbox/u16.csv", b"\xFF\xFEe\0m\0a").unwrap_err();
+    assert!(err.to_string().starts_with("inbox/u16.csv: ") && err.to_string().contains("UTF-16LE"), "{err}");
+    let err = read_table("inbox/photo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01").unwrap_err();
+    assert!(err.to_string().contains("binary data"), "{err}");
     let err = read_table("inbox/x.xlsx", b"PK\x03\x04garbage").unwrap_err();
     assert_eq!(err.kind(), "bad_workbook");
     assert!(err.to_string().starts_with("inbox/x.xlsx: "));
@@ -316,4 +321,158 @@ fn converts_excel_day_numbers() {
     assert_eq!(excel_serial_to_iso(46000.0), "2025-12-09");
     assert_eq!(excel_serial_to_iso(1e9), "1000000000");
     assert_eq!(excel_serial_to_iso(-1.0), "-1");
+}
+
+fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+    text.encode_utf16().flat_map(|unit| if big_endian { unit.to_be_bytes() } else { unit.to_le_bytes() }).collect()
+}
+
+#[test]
+fn excels_unicode_text_export_reads_as_utf16_and_names_its_encoding() {
+    // Excel's "Unicode Text": a BOM, UTF-16LE, tabs, CRLF.
+    let text = "Name\tEmail\r\nZoë Ölund\tzoe@acme.example\r\n李雷\tli@acme.example\r\n";
+    let bytes = [b"\xFF\xFE".as_slice(), &utf16(text, false)].concat();
+    let table = read_table("inbox/leavers.txt", &bytes).unwrap();
+    assert_eq!(table.format, "csv (tab), UTF-16LE");
+    assert_eq!(table.headers, ["Name", "Email"]);
+    assert_eq!(table.rows[0].cells, ["Zoë Ölund", "zoe@acme.example"]);
+    assert_eq!(table.rows[1].cells, ["李雷", "li@acme.example"]);
+    assert_eq!(table.rows[1].line, 3);
+}
+
+#[test]
+fn utf16_without_a_bom_is_told_by_its_nul_bytes_in_either_byte_order() {
+    let text = "email,name\nana@acme.example,Ana\n";
+    for (big_endian, name) in [(false, "UTF-16LE"), (true, "UTF-16BE")] {
+        let table = read_table("inbox/r.csv", &utf16(text, big_endian)).unwrap();
+        assert_eq!(table.format, format!("csv (,), {name}"));
+        assert_eq!(table.rows[0].cells, ["ana@acme.example", "Ana"]);
+    }
+    let with_bom = [b"\xFE\xFF".as_slice(), &utf16(text, true)].concat();
+    assert_eq!(read_table("inbox/r.csv", &with_bom).unwrap().format, "csv (,), UTF-16BE");
+}
+
+#[test]
+fn broken_utf16_is_refused_with_where_it_breaks() {
+    let mut bytes = [b"\xFF\xFE".as_slice(), &utf16("email\n", false)].concat();
+    bytes.extend_from_slice(&0xD800u16.to_le_bytes());
+    bytes.extend_from_slice(&utf16("a@b.example\n", false));
+    let err = read_table("inbox/r.csv", &bytes).unwrap_err();
+    assert_eq!(err.kind(), "not_text");
+    assert!(err.to_string().contains("unpaired surrogate") && err.to_string().contains("offset 14"), "{err}");
+}
+
+#[test]
+fn a_windows_1252_export_is_decoded_and_named_and_other_legacy_bytes_are_refused() {
+    // "Email;Name;Note\nrene@acme.example;René Müller;“ex-staff” €\n" as Windows-1252.
+    let bytes = b"Email;Name;Note\nrene@acme.example;Ren\xE9 M\xFCller;\x93ex-staff\x94 \x80\n";
+    let table = read_table("inbox/hr.csv", bytes).unwrap();
+    assert_eq!(table.format, "csv (;), Windows-1252");
+    assert_eq!(table.rows[0].cells, ["rene@acme.example", "René Müller", "\u{201C}ex-staff\u{201D} €"]);
+    // 0x81 means nothing in Windows-1252: some other encoding, not guessed at.
+    let err = read_table("inbox/hr.csv", b"Email\nx\x81@acme.example\n").unwrap_err();
+    assert_eq!(err.kind(), "not_text");
+    assert!(err.to_string().contains("byte 0x81 at offset 7"), "{err}");
+    // UTF-8 stays UTF-8 and is not named.
+    assert_eq!(read_table("inbox/ok.csv", "Email\nrené@acme.example\n".as_bytes()).unwrap().format, "csv (,)");
+}
+
+#[test]
+fn xls_files_are_refused_with_what_to_save_them_as() {
+    let xls = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0\0\0";
+    let err = read_table("inbox/old.xls", xls).unwrap_err();
+    assert_eq!(err.kind(), "unsupported_workbook");
+    assert!(
+        err.to_string().starts_with("inbox/old.xls: Excel 97-2003 (.xls)") && err.to_string().contains(".xlsx or CSV")
+    );
+}
+
+/// A workbook of several sheets, each `(name, rows as XML)`.
+fn sheets(named: &[(&str, String)]) -> Vec<u8> {
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+    let overrides: String = (1..=named.len())
+        .map(|i| format!(r#"<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#))
+        .collect();
+    let entries: String = named
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| format!(r#"<sheet name="{name}" sheetId="{}" r:id="rId{}"/>"#, i + 1, i + 1))
+        .collect();
+    let relationships: String = (1..=named.len())
+        .map(|i| format!(r#"<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{i}.xml"/>"#))
+        .collect();
+    let mut parts = vec![
+        ("[Content_Types].xml".to_string(), format!(r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>{overrides}</Types>"#)),
+        ("_rels/.rels".to_string(), r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string()),
+        ("xl/workbook.xml".to_string(), format!(r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>{entries}</sheets></workbook>"#)),
+        ("xl/_rels/workbook.xml.rels".to_string(), format!(r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{relationships}</Relationships>"#)),
+    ];
+    for (i, (_, rows)) in named.iter().enumerate() {
+        let xml = [SHEET_HEAD, rows.as_bytes(), SHEET_TAIL].concat();
+        parts.push((format!("xl/worksheets/sheet{}.xml", i + 1), String::from_utf8(xml).unwrap()));
+    }
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, body) in parts {
+        zip.start_file(name, SimpleFileOptions::default()).unwrap();
+        zip.write_all(body.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+fn two_columns(row: u32, a: &str, b: &str) -> String {
+    format!(r#"<row r="{row}">{}{}</row>"#, inline(&format!("A{row}"), a), inline(&format!("B{row}"), b))
+}
+
+#[test]
+fn people_on_the_second_sheet_are_read_from_it_and_the_plan_names_the_sheet() {
+    let bytes = sheets(&[
+        ("Read me", two_columns(1, "Exported", "2026-12-01")),
+        ("Leavers", [two_columns(1, "Name", "Email"), two_columns(2, "Ana", "ana@acme.example")].concat()),
+    ]);
+    let has_email = |headers: &[String]| find_column(headers, &["email"]).is_some();
+    let table = read_table_from("inbox/w.xlsx", &bytes, SheetChoice::Holding(&has_email)).unwrap();
+    assert_eq!(table.format, r#"xlsx, sheet "Leavers""#);
+    assert_eq!(table.rows[0].cells, ["Ana", "ana@acme.example"]);
+    // The first sheet is what a plain read takes, and what a workbook of one sheet is.
+    assert_eq!(read_table("inbox/w.xlsx", &bytes).unwrap().headers, ["Exported", "2026-12-01"]);
+    let one = sheets(&[("Leavers", two_columns(1, "Email", "Name"))]);
+    assert_eq!(read_table_from("inbox/one.xlsx", &one, SheetChoice::Holding(&has_email)).unwrap().format, "xlsx");
+}
+
+#[test]
+fn people_on_two_sheets_are_refused_unless_the_policy_names_one() {
+    let bytes = sheets(&[
+        ("Leavers", [two_columns(1, "Name", "Email"), two_columns(2, "Ana", "ana@acme.example")].concat()),
+        ("Managers", [two_columns(1, "Name", "Email"), two_columns(2, "Bo", "bo@acme.example")].concat()),
+    ]);
+    let has_email = |headers: &[String]| find_column(headers, &["email"]).is_some();
+    let err = read_table_from("inbox/w.xlsx", &bytes, SheetChoice::Holding(&has_email)).unwrap_err();
+    assert_eq!(err.kind(), "ambiguous_sheet");
+    let text = err.to_string();
+    assert!(text.starts_with("inbox/w.xlsx: ") && text.contains("`Leavers` and `Managers`"), "{text}");
+    assert!(text.contains("roster.sheet"), "{text}");
+
+    let table = read_table_from("inbox/w.xlsx", &bytes, SheetChoice::Named(" managers ")).unwrap();
+    assert_eq!((table.format.as_str(), table.rows[0].get(1)), (r#"xlsx, sheet "Managers""#, "bo@acme.example"));
+    let err = read_table_from("inbox/w.xlsx", &bytes, SheetChoice::Named("Staff")).unwrap_err();
+    assert_eq!(err.kind(), "unknown_sheet");
+    assert!(err.to_string().contains("`Staff`") && err.to_string().contains("`Leavers`, `Managers`"), "{err}");
+}
+
+#[test]
+fn a_roster_and_an_hr_file_read_their_people_from_the_sheet_that_names_them() {
+    let bytes = sheets(&[
+        ("Summary", two_columns(1, "Leavers this month", "1")),
+        (
+            "People",
+            [two_columns(1, "Email", "Termination date"), two_columns(2, "ana@acme.example", "2026-12-01")].concat(),
+        ),
+    ]);
+    let roster = crate::roster::parse_roster("inbox/w.xlsx", &bytes).unwrap();
+    assert_eq!(roster.format, r#"xlsx, sheet "People""#);
+    assert_eq!(roster.entries.iter().map(|e| e.email.as_str()).collect::<Vec<_>>(), ["ana@acme.example"]);
+    let hr = crate::hr::parse_hr_file("hr/w.xlsx", &bytes, &crate::policy::DatePolicy::default()).unwrap();
+    assert_eq!(hr.terminations.len(), 1);
+    assert_eq!(hr.terminations[0].email.as_deref(), Some("ana@acme.example"));
 }
