@@ -13,7 +13,11 @@ CARGO_RELEASE := $(CARGO) build --release --locked --workspace --bins
 # exactly the statements this template gives it.
 TEMPLATE := target/cdk.out/Offboard.template.json
 
-.PHONY: help setup chromium build synth demo test chaos lint fmt sim bench deploy
+# The real AWS CLI (awscli from PyPI, unmodified), in a venv of its own: it pins its
+# botocore, which moto's venv must not have changed under it. `make stack`'s test uses it.
+AWSCLI_VENV := .venv-awscli
+
+.PHONY: help setup chromium build synth demo test chaos lint fmt sim stack bench deploy
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -26,7 +30,12 @@ $(VENV)/.installed: requirements.txt
 chromium: ## Install Debian's chromium (the report's browser test needs it) when it is missing
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-setup: $(VENV)/.installed chromium ## Install the local stack's tools (moto's server, cargo-lambda) into .venv, and chromium
+$(AWSCLI_VENV)/.installed: requirements-awscli.txt
+	$(PYTHON) -m venv $(AWSCLI_VENV)
+	$(AWSCLI_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-awscli.txt
+	touch $@
+
+setup: $(VENV)/.installed $(AWSCLI_VENV)/.installed chromium ## Install the local stack's tools (moto's server, cargo-lambda) into .venv, the AWS CLI into .venv-awscli, and chromium
 
 build: ## Build the release binaries (planner, executor, zoom-sim, demo)
 	$(CARGO_RELEASE)
@@ -64,6 +73,9 @@ deploy: ## Build the arm64 Lambda zips and deploy the stack with CDK (needs AWS 
 
 fmt: ## Format the code
 	$(CARGO) fmt --all
+
+stack: setup build synth ## The whole local stack until Ctrl-C, for your own files and AWS tools (STACK_ARGS="--from-backup DIR")
+	./target/release/stack $(STACK_ARGS)
 
 sim: build ## Serve zoom-sim on port 9000 with 2000 users until Ctrl-C
 	./target/release/zoom-sim --port 9000 --users 2000 --seed 42

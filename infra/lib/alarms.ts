@@ -13,6 +13,7 @@ import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { watcherMetric } from './metrics';
 
 export interface AlarmsProps {
   /** Where every alarm publishes (Notifications.topic). */
@@ -58,7 +59,7 @@ export class Alarms {
         expression: 'errors + FILL(watchErrors, 0)',
         usingMetrics: {
           errors: props.watcher.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
-          watchErrors: watcherMetric('WatchErrors', fiveMinutes),
+          watchErrors: watcherMetric('WatchErrors', { period: fiveMinutes }),
         },
         period: fiveMinutes,
         label: 'watcher errors',
@@ -66,11 +67,6 @@ export class Alarms {
     // The watcher's RunsStalled counts every stalled run at each look, announced now or
     // before, so the alarm stays on while a run is stalled, even if its publish failed.
     alarm('RunStalledAlarm', 'Offboard: a run has results missing and got none for the stall time (see the run-stalled notification; resend or investigate its actions)',
-      watcherMetric('RunsStalled', fiveMinutes));
+      watcherMetric('RunsStalled', { period: fiveMinutes }));
   }
-}
-
-/** A metric of the watcher's Embedded Metric Format line (namespace Offboard, dimension Function=watcher). */
-function watcherMetric(name: string, period: Duration): cloudwatch.Metric {
-  return new cloudwatch.Metric({ namespace: 'Offboard', metricName: name, dimensionsMap: { Function: 'watcher' }, period, statistic: 'Sum' });
 }

@@ -19,7 +19,7 @@ export function codeSource(lambdaDir: string, bin: string, placeholderCode: bool
   if (placeholderCode) return { kind: 'placeholder', path: PLACEHOLDER_DIR };
   throw new Error(
     `${zip} does not exist. Build the functions first, from the repository root:\n` +
-      `  cargo lambda build --release --arm64 --output-format zip --bin planner --bin executor\n` +
+      `  cargo lambda build --release --arm64 --output-format zip -p offboard-lambdas\n` +
       `or point -c lambdaDir=DIR at a folder holding <bin>/bootstrap.zip. ` +
       `To synthesize without them (tests only, never deploy), pass -c placeholderCode=true.`,
   );

@@ -15,8 +15,24 @@ export type ZoomPlan = (typeof ZOOM_PLANS)[number];
 export const SWEEP_ACTIONS = ['downgrade', 'deactivate'] as const;
 export type SweepAction = (typeof SWEEP_ACTIONS)[number];
 
+/** The stack id of the default stage (no `stage` given): the deployed stack, kept as it is. */
+export const DEFAULT_STACK_ID = 'Offboard';
+
+/** Longest stage name: it goes into the stack, bucket and dashboard names. */
+export const MAX_STAGE_LENGTH = 12;
+
 export interface OffboardConfig {
-  /** Bucket names are `<prefix>-<account>-<region>` and `<prefix>-logs-<account>-<region>`. */
+  /**
+   * The deployment stage, so that two can live in one account and region side by side: absent
+   * for the default stage (stack `Offboard`, names as they always were); `dev`, say, for a stack
+   * `Offboard-dev` whose fixed names carry the stage (buckets `<prefix>-dev-...`, the dashboard,
+   * the default SSM parameter names `/offboard/dev/zoom/...`).
+   */
+  readonly stage?: string;
+  /**
+   * Bucket names are `<prefix>-<account>-<region>` and `<prefix>-logs-<account>-<region>`,
+   * with a stage `<prefix>-<stage>-<account>-<region>` and `<prefix>-<stage>-logs-<account>-<region>`.
+   */
   readonly bucketNamePrefix: string;
   /** The Zoom plan of the account: sets the rate limits the executors pace against. */
   readonly zoomPlan: ZoomPlan;
@@ -141,6 +157,7 @@ export const DEFAULTS: OffboardConfig = {
 
 /** The context keys the app reads: exactly the fields of OffboardConfig. */
 export const CONTEXT_KEYS = Object.keys(DEFAULTS).concat([
+  'stage',
   'ssmKmsKeyArn',
   'notificationEmail',
   'completionEmail',
@@ -226,19 +243,57 @@ function principalArns(key: string, value: unknown): string[] {
   return arns;
 }
 
+/** The stack id of a stage: `Offboard` without one (the default stage), `Offboard-<stage>` with one. */
+export function stackIdOf(config: Pick<OffboardConfig, 'stage'>): string {
+  return config.stage ? `${DEFAULT_STACK_ID}-${config.stage}` : DEFAULT_STACK_ID;
+}
+
+/** What bucket names start with: the prefix, and the stage after it when there is one. */
+export function bucketBaseName(config: Pick<OffboardConfig, 'bucketNamePrefix' | 'stage'>): string {
+  return config.stage ? `${config.bucketNamePrefix}-${config.stage}` : config.bucketNamePrefix;
+}
+
+/** The SSM parameter names a stage reads unless told others: `/offboard/<stage>/zoom/...`. */
+function stageParameterDefaults(stage: string): Pick<OffboardConfig, 'zoomAccountIdParam' | 'zoomClientIdParam' | 'zoomClientSecretParam'> {
+  return {
+    zoomAccountIdParam: `/offboard/${stage}/zoom/account_id`,
+    zoomClientIdParam: `/offboard/${stage}/zoom/client_id`,
+    zoomClientSecretParam: `/offboard/${stage}/zoom/client_secret`,
+  };
+}
+
+function stageName(value: unknown): string | undefined {
+  const stage = optional('stage', value);
+  if (stage === undefined) return undefined;
+  if (stage.length > MAX_STAGE_LENGTH || !/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(stage)) {
+    fail('stage', `must be 1 to ${MAX_STAGE_LENGTH} lowercase letters, digits or single hyphens, starting with a letter and not ending with a hyphen (e.g. dev), got ${JSON.stringify(value)}`);
+  }
+  // <prefix>-logs-... is the access-log bucket of the stage before it: `-c stage=logs` would name the default stage's.
+  if (stage === 'logs' || stage.endsWith('-logs')) {
+    fail('stage', `must not be "logs" or end in "-logs": its data bucket would be named like another stage's access-log bucket, got ${JSON.stringify(value)}`);
+  }
+  return stage;
+}
+
 /** Checks a full set of values and returns it normalized; throws ConfigError naming the bad key. */
 export function validateConfig(raw: Record<string, unknown>): OffboardConfig {
-  const v = { ...DEFAULTS, ...raw } as Record<string, unknown>;
   for (const key of Object.keys(raw)) {
     if (!(CONTEXT_KEYS as string[]).includes(key)) fail(key, `is not a known parameter (known: ${CONTEXT_KEYS.join(', ')})`);
   }
+  const stage = stageName(raw.stage);
+  const v = { ...DEFAULTS, ...(stage ? stageParameterDefaults(stage) : {}), ...raw } as Record<string, unknown>;
   const bucketNamePrefix = str('bucketNamePrefix', v.bucketNamePrefix);
   // The longest name is <prefix>-logs-<12-digit account>-<region of up to 14 characters>: at most 63.
   if (!/^[a-z0-9][a-z0-9-]{0,28}[a-z0-9]$/.test(bucketNamePrefix) || bucketNamePrefix.includes('--')) {
     fail('bucketNamePrefix', `must be 2 to 30 lowercase letters, digits or single hyphens, got ${JSON.stringify(v.bucketNamePrefix)}`);
   }
+  // The same bound for <prefix>-<stage>, which takes the prefix's place in the bucket names.
+  if (stage && bucketBaseName({ bucketNamePrefix, stage }).length > 30) {
+    fail('stage', `and bucketNamePrefix together (${bucketNamePrefix}-${stage}) must be at most 30 characters: they start the bucket names`);
+  }
   const executorTimeoutSeconds = integer('executorTimeoutSeconds', v.executorTimeoutSeconds, 1, 900);
   const config: OffboardConfig = {
+    stage,
     bucketNamePrefix,
     zoomPlan: oneOf('zoomPlan', v.zoomPlan, ZOOM_PLANS),
     budgetShare: fraction('budgetShare', v.budgetShare),

@@ -10,18 +10,25 @@
  *   access.ts         people's access: operator and HR-drop policies and roles
  *   schedule.ts       the daily sweep and the watcher's minute, and their scheduler roles
  *   alarms.ts         the alarms, publishing to the topic
+ *   dashboard.ts      the CloudWatch dashboard: actions, Zoom, queues, durations, alarms
  *
  * The concerns are plain classes, not constructs: each adds its resources to this stack
  * itself, so a resource's construct path, and with it its CloudFormation logical ID, is
  * what it was when all of this was one stack. A changed logical ID makes CloudFormation
  * replace the resource: for the retained bucket and keys, a new empty bucket and a key
- * that decrypts none of the backups. test/logical-ids.test.ts holds the IDs fixed.
+ * that decrypts none of the backups. test/logical-ids.test.ts holds the IDs fixed. The
+ * dashboard, added later and holding no data, is a construct of its own.
+ *
+ * The stage (config.stage) is in the stack's id (bin/offboard.ts) and in the names that
+ * are fixed strings (the buckets: storage.ts; the dashboard): the default stage has none,
+ * and is the stack as it was.
  */
 import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { PeopleAccess } from './access';
 import { Alarms } from './alarms';
 import { OffboardConfig } from './config';
+import { OffboardDashboard } from './dashboard';
 import { Functions } from './functions';
 import { Notifications } from './notifications';
 import { Queues } from './queues';
@@ -42,6 +49,7 @@ export class OffboardStack extends Stack {
   public readonly sweep: SweepSchedule;
   public readonly watch: WatchSchedule;
   public readonly alarms: Alarms;
+  public readonly dashboard: OffboardDashboard;
 
   constructor(scope: Construct, id: string, props: OffboardStackProps) {
     super(scope, id, props);
@@ -77,6 +85,15 @@ export class OffboardStack extends Stack {
       executor: executor.fn,
       watcher: watcher.fn,
     });
+    const dashboard = new OffboardDashboard(this, 'Dashboard', {
+      actionsQueue: queues.actionsQueue,
+      actionsDeadLetterQueue: queues.actionsDeadLetterQueue,
+      plannerFailureQueue: queues.plannerFailureQueue,
+      planner: planner.fn,
+      executor: executor.fn,
+      watcher: watcher.fn,
+      alarms: alarms.alarms,
+    });
     this.storage = storage;
     this.queues = queues;
     this.notifications = notifications;
@@ -85,6 +102,7 @@ export class OffboardStack extends Stack {
     this.sweep = sweep;
     this.watch = watch;
     this.alarms = alarms;
+    this.dashboard = dashboard;
 
     // What operators, the docs and the local stack read from a deployment.
     new CfnOutput(this, 'BucketName', { value: storage.bucketName, description: 'Upload rosters to s3://BUCKET/inbox/, HR files to hr/, approvals to approvals/, undo requests to undo/' });
@@ -99,5 +117,7 @@ export class OffboardStack extends Stack {
     new CfnOutput(this, 'PlannerFunctionName', { value: planner.fn.functionName });
     new CfnOutput(this, 'ExecutorFunctionName', { value: executor.fn.functionName });
     new CfnOutput(this, 'WatcherFunctionName', { value: watcher.fn.functionName });
+    new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName });
+    new CfnOutput(this, 'DashboardUrl', { value: dashboard.url, description: 'The CloudWatch dashboard: actions, Zoom 429s, queues, durations and every alarm' });
   }
 }

@@ -14,7 +14,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { acknowledge, skipCheckov } from './acknowledge';
-import { OffboardConfig } from './config';
+import { bucketBaseName, OffboardConfig } from './config';
 
 /**
  * Prefixes under which a new object starts a planner run: rosters, HR files, approvals of
@@ -70,7 +70,7 @@ export const DEFERRED_PREFIX = 'deferred/';
 export const OPERATOR_WRITES = ['inbox/', 'approvals/', 'undo/', 'cancel/'] as const;
 
 export interface StorageProps {
-  readonly config: Pick<OffboardConfig, 'bucketNamePrefix' | 'accessLogRetentionDays' | 'backupRetentionDays' | 'noncurrentVersionDays'>;
+  readonly config: Pick<OffboardConfig, 'bucketNamePrefix' | 'stage' | 'accessLogRetentionDays' | 'backupRetentionDays' | 'noncurrentVersionDays'>;
 }
 
 /** The principals the bucket and the plan-signing key admit as writers and signers. */
@@ -93,7 +93,8 @@ export class Storage {
   public readonly accessLogBucket: s3.Bucket;
   public readonly dataBucket: s3.Bucket;
   /**
-   * The data bucket's name and ARN, computed (`<prefix>-<account>-<region>`) rather than read
+   * The data bucket's name and ARN, computed (`<prefix>-<account>-<region>`, with a stage
+   * `<prefix>-<stage>-<account>-<region>`) rather than read
    * from the bucket resource: the bucket depends on the planner's invoke permission (S3 checks
    * it when the notification is created) while the planner's policy names the bucket, and
    * computed names keep that free of a dependency cycle and of a custom resource.
@@ -103,7 +104,9 @@ export class Storage {
 
   constructor(scope: Stack, props: StorageProps) {
     const c = props.config;
-    this.bucketName = `${c.bucketNamePrefix}-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+    // The prefix, and the stage after it when there is one (the default stage: the prefix alone).
+    const base = bucketBaseName(c);
+    this.bucketName = `${base}-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
     this.bucketArn = `arn:${Aws.PARTITION}:s3:::${this.bucketName}`;
 
     // One customer-managed key for the data Offboard holds (rosters, HR files, backups,
@@ -149,7 +152,7 @@ export class Storage {
     skipCheckov(this.planSigningKey, 'CKV_AWS_7', 'An HMAC KMS key cannot have automatic rotation (KMS rotates symmetric encryption keys only); it signs plans and encrypts nothing.');
 
     const accessLogs = new s3.Bucket(scope, 'AccessLogBucket', {
-      bucketName: `${c.bucketNamePrefix}-logs-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
+      bucketName: `${base}-logs-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
       // S3 server access logs can only be delivered to a bucket encrypted with SSE-S3.
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -182,7 +185,7 @@ export class Storage {
       minimumTLSVersion: 1.2,
       versioned: true,
       serverAccessLogsBucket: accessLogs,
-      serverAccessLogsPrefix: `${c.bucketNamePrefix}/`,
+      serverAccessLogsPrefix: `${base}/`,
       lifecycleRules: [
         { id: 'expire-backups', prefix: 'backups/', expiration: Duration.days(c.backupRetentionDays) },
         {

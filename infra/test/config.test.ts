@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, DEFAULTS, configFromContext, validateConfig } from '../lib/config';
+import { ConfigError, DEFAULTS, bucketBaseName, configFromContext, stackIdOf, validateConfig } from '../lib/config';
 
 describe('config', () => {
   it('has the provisional sizes and safe defaults', () => {
@@ -72,7 +72,41 @@ describe('config', () => {
     ['noSuchParameter', 'x'],
     ['approverPrincipalArns', 'approvers'],
     ['approverPrincipalArns', 'arn:aws:s3:::bucket'],
+    ['stage', 'Dev'],
+    ['stage', 'dev_1'],
+    ['stage', '-dev'],
+    ['stage', 'dev-'],
+    ['stage', 'd--v'],
+    ['stage', '1dev'],
+    ['stage', 'much-too-long'],
+    ['stage', 'logs'],
+    ['stage', 'qa-logs'],
   ];
+  it('a stage: none by default (the stack Offboard), else in the stack id, the bucket names and the SSM parameter names', () => {
+    const none = validateConfig({});
+    assert.equal(none.stage, undefined);
+    assert.equal(stackIdOf(none), 'Offboard');
+    assert.equal(bucketBaseName(none), 'offboard');
+    assert.equal(validateConfig({ stage: '' }).stage, undefined, 'an empty stage is the default stage');
+    for (const stage of ['dev', 'qa2', 'eu-test', 'abcdefghijkl']) assert.equal(validateConfig({ stage }).stage, stage);
+    const dev = validateConfig({ stage: 'dev', bucketNamePrefix: 'acme' });
+    assert.equal(stackIdOf(dev), 'Offboard-dev');
+    assert.equal(bucketBaseName(dev), 'acme-dev');
+    assert.deepEqual(
+      [dev.zoomAccountIdParam, dev.zoomClientIdParam, dev.zoomClientSecretParam],
+      ['/offboard/dev/zoom/account_id', '/offboard/dev/zoom/client_id', '/offboard/dev/zoom/client_secret'],
+    );
+    assert.equal(validateConfig({ stage: 'dev', zoomClientIdParam: '/shared/id' }).zoomClientIdParam, '/shared/id', 'a name given is kept');
+  });
+
+  it('refuses a stage that would make the bucket names too long', () => {
+    assert.doesNotThrow(() => validateConfig({ bucketNamePrefix: 'a'.repeat(25), stage: 'abcd' }));
+    assert.throws(
+      () => validateConfig({ bucketNamePrefix: 'a'.repeat(26), stage: 'abcd' }),
+      (e: Error) => e instanceof ConfigError && /stage and bucketNamePrefix together .* at most 30/.test(e.message),
+    );
+  });
+
   for (const [key, value] of bad) {
     it(`refuses ${key}=${JSON.stringify(value)}, naming the key`, () => {
       assert.throws(() => validateConfig({ [key]: value }), (e: Error) => e instanceof ConfigError && e.message.includes(key));

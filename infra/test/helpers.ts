@@ -15,13 +15,20 @@ export const CDK_CONTEXT: Record<string, unknown> = JSON.parse(
   fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8'),
 ).context;
 
+/** A new folder under the system's temporary one, removed when the test process exits. */
+export function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** A folder with no zips in it: the tests never depend on a Rust build being present. */
-export const NO_ZIPS_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'offboard-no-zips-'));
+export const NO_ZIPS_DIR = tempDir('offboard-no-zips-');
 
 export type Resource = { Type: string; Properties: Record<string, any>; Metadata?: Record<string, any> };
 
 export function build(overrides: Record<string, unknown> = {}): { app: App; stack: OffboardStack; template: Template } {
-  const app = new App({ context: CDK_CONTEXT, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'offboard-cdk-')) });
+  const app = new App({ context: CDK_CONTEXT, outdir: tempDir('offboard-cdk-') });
   const config = validateConfig({ lambdaDir: NO_ZIPS_DIR, placeholderCode: true, ...overrides });
   const stack = new OffboardStack(app, 'Offboard', { config });
   return { app, stack, template: Template.fromStack(stack) };

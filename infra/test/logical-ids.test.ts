@@ -54,6 +54,7 @@ const DEPLOYED: [logicalId: string, type: string][] = [
 const OUTPUTS = [
   'BucketName', 'ActionQueueUrl', 'ActionDeadLetterQueueUrl', 'NotificationTopicArn', 'OperatorRoleArn', 'OperatorPolicyArn',
   'HrDropRoleArn', 'HrDropPolicyArn', 'PlanSigningKeyArn', 'PlannerFunctionName', 'ExecutorFunctionName',
+  'WatcherFunctionName', 'DashboardName', 'DashboardUrl',
 ];
 
 describe('logical IDs of the deployed stack', () => {

@@ -4,9 +4,6 @@
  * carries a written reason.
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -15,10 +12,10 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { validateConfig } from '../lib/config';
 import { OffboardStack } from '../lib/offboard-stack';
-import { CDK_CONTEXT, NO_ZIPS_DIR } from './helpers';
+import { CDK_CONTEXT, NO_ZIPS_DIR, tempDir } from './helpers';
 
 function appWithNag(overrides: Record<string, unknown> = {}) {
-  const app = new App({ context: CDK_CONTEXT, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'offboard-nag-')) });
+  const app = new App({ context: CDK_CONTEXT, outdir: tempDir('offboard-nag-') });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const stack = new OffboardStack(app, 'Offboard', {
     config: validateConfig({ lambdaDir: NO_ZIPS_DIR, placeholderCode: true, ...overrides }),

@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
@@ -26,6 +25,7 @@ import {
   resources,
   roleStatements,
   statementsOfRole,
+  tempDir,
 } from './helpers';
 
 // Built once each: the defaults, and a stack with every parameter changed.
@@ -275,7 +275,7 @@ describe('functions', () => {
 });
 
 describe('function code', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offboard-zips-'));
+  const dir = tempDir('offboard-zips-');
   fs.mkdirSync(path.join(dir, 'planner'));
   fs.writeFileSync(path.join(dir, 'planner', 'bootstrap.zip'), 'not really a zip');
 

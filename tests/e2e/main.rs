@@ -9,6 +9,7 @@ mod end_to_end;
 mod execution;
 mod iam;
 mod lifecycle;
+mod make_stack;
 mod report_render;
 mod safety;
 mod scopes;

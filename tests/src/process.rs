@@ -25,12 +25,17 @@ impl Guard {
         Ok(Guard { name: name.to_string(), child })
     }
 
-    /// Fails if the process has already exited.
     /// The child's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
 
+    /// Whether the process has exited (and been reaped).
+    pub fn has_exited(&mut self) -> anyhow::Result<bool> {
+        Ok(self.child.try_wait()?.is_some())
+    }
+
+    /// Fails if the process has already exited.
     pub fn check_running(&mut self) -> anyhow::Result<()> {
         if let Some(status) = self.child.try_wait()? {
             bail!("{} exited early ({status})", self.name);

@@ -87,6 +87,9 @@ pub struct StackOptions {
     /// While actions drain, the watcher is invoked this often, as its schedule does
     /// (every minute, deployed); only once the queue is empty when `None`.
     pub watch_every: Option<Duration>,
+    /// zoom-sim's account loaded from an `offboard backup` folder (`users` and `seed`
+    /// are then ignored); generated when `None`.
+    pub from_backup: Option<PathBuf>,
 }
 
 /// The granular scopes the deploy guide tells an admin to grant: one per Zoom call the
@@ -285,12 +288,11 @@ impl LocalStack {
         wait_for_port(&mut moto, moto_port, Duration::from_secs(60))?;
         let endpoint = format!("http://127.0.0.1:{moto_port}");
 
-        let mut sim_config = SimConfig {
-            users: options.users,
-            seed: options.seed,
-            scopes: Some(options.scopes.clone().unwrap_or_else(documented_scopes)),
-            ..SimConfig::default()
+        let mut sim_config = match &options.from_backup {
+            Some(dir) => SimConfig::from_backup(dir).with_context(|| format!("loading {}", dir.display()))?,
+            None => SimConfig { users: options.users, seed: options.seed, ..SimConfig::default() },
         };
+        sim_config.scopes = Some(options.scopes.clone().unwrap_or_else(documented_scopes));
         // A secret no other string in a run could contain by chance: the secrets test
         // looks for it in every log line and object.
         sim_config.app.client_secret = format!("sim-secret-{:016x}", options.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
@@ -526,6 +528,19 @@ impl LocalStack {
         self.executors.iter().try_for_each(Function::restart)
     }
 
+    /// Starts a new process for each function whose process exited (an idle runtime's
+    /// long poll ends at its emulator's `--timeout`), so a stack kept running has a
+    /// runtime waiting when the next event comes; the labels of those started again.
+    pub fn revive_exited_functions(&self) -> anyhow::Result<Vec<String>> {
+        let mut revived = Vec::new();
+        for function in [&self.planner, &self.watcher].into_iter().chain(&self.executors) {
+            if function.revive_if_exited()? {
+                revived.push(function.label.clone());
+            }
+        }
+        Ok(revived)
+    }
+
     /// An S3 client signed as `principal`.
     pub async fn s3_as(&self, principal: Principal) -> anyhow::Result<aws_sdk_s3::Client> {
         Ok(s3_client(&aws_config_for(&self.endpoint, self.iam.keys(principal)?).await))
@@ -583,7 +598,7 @@ impl LocalStack {
                 return Ok(responses);
             }
             for (event, receipt) in notifications {
-                responses.push(invoke(&self.http, &self.planner.invoke_url, &event).await?);
+                responses.push(self.planner.invoke(&self.http, &event).await?);
                 self.delivered.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.push(event);
                 self.delete_s3_notification(receipt).await?;
             }
@@ -614,6 +629,11 @@ impl LocalStack {
     async fn delete_s3_notification(&self, receipt: Option<String>) -> anyhow::Result<()> {
         self.sqs.delete_message().queue_url(&self.notification_queue_url).set_receipt_handle(receipt).send().await?;
         Ok(())
+    }
+
+    /// The folder of this stack's logs (moto's, each function's), under `target/stack-logs/`.
+    pub fn logs_dir(&self) -> &Path {
+        &self.logs
     }
 
     /// The S3 notifications of objects delivered so far, in order (S3's test event left out).
@@ -672,7 +692,7 @@ impl LocalStack {
 
     /// Invokes the planner with any event (a redelivered notification, the sweep's).
     pub async fn invoke_planner(&self, event: &Value) -> anyhow::Result<Value> {
-        invoke(&self.http, &self.planner.invoke_url, event).await
+        self.planner.invoke(&self.http, event).await
     }
 
     /// What Lambda's SQS event source mapping does, until the action queue is empty:
@@ -742,7 +762,7 @@ impl LocalStack {
             }
             let records: Vec<Value> = messages.iter().map(sqs_record).collect();
             let payload = json!({ "Records": records });
-            let invocation = invoke(&self.http, &instance.invoke_url, &payload);
+            let invocation = instance.invoke(&self.http, &payload);
             let invocations = {
                 let mut stats = stats.lock().map_err(|_| lock("stats"))?;
                 stats.invocations += 1;
@@ -799,7 +819,7 @@ impl LocalStack {
             "detail-type": "Offboard Watch",
             "time": jiff::Timestamp::now().to_string(),
         });
-        invoke(&self.http, &self.watcher.invoke_url, &event).await
+        self.watcher.invoke(&self.http, &event).await
     }
 
     /// The AWS requests moto's server has answered since it started (or since
@@ -1024,7 +1044,7 @@ impl LocalStack {
             }
             for (event, receipt) in notifications {
                 self.delivered.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.push(event.clone());
-                responses.push(invoke(&self.http, &self.planner.invoke_url, &event).await.map_err(|e| e.to_string()));
+                responses.push(self.planner.invoke(&self.http, &event).await.map_err(|e| e.to_string()));
                 self.delete_s3_notification(receipt).await?;
             }
         }
@@ -1210,6 +1230,26 @@ fn spawn_runtime(
 }
 
 impl Function {
+    /// Invokes the function, first starting a new process if the last one exited: as
+    /// Lambda starts a new execution environment after a crash, and because the emulator
+    /// ends a runtime's long poll after its `--timeout` of idleness (see
+    /// [`WATCHER_EMULATOR_TIMEOUT`]), which a stack left running for a person outlives.
+    async fn invoke(&self, http: &reqwest::Client, payload: &Value) -> anyhow::Result<Value> {
+        self.revive_if_exited()?;
+        invoke(http, &self.invoke_url, payload).await
+    }
+
+    /// Starts a new process if the last one exited; says whether it did.
+    fn revive_if_exited(&self) -> anyhow::Result<bool> {
+        let mut process = self.process.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        if !process.has_exited()? {
+            return Ok(false);
+        }
+        let n = self.starts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        *process = spawn_runtime(self.name, &self.label, &self.runtime_api, &self.env, &self.logs, n)?;
+        Ok(true)
+    }
+
     fn pid(&self) -> u32 {
         self.process.lock().map(|p| p.pid()).unwrap_or(0)
     }
