@@ -34,6 +34,30 @@ struct Args {
     /// when deployed).
     #[arg(long, default_value_t = 5)]
     watch_every_seconds: u64,
+    /// Executor instances the action queue's batches go to at once; the event source
+    /// mapping's maximum concurrency in the synthesized template when not given.
+    #[arg(long)]
+    executors: Option<usize>,
+}
+
+/// The action queue's event source mapping as the synthesized template declares it: its
+/// maximum concurrency and batch size.
+fn event_source_mapping() -> anyhow::Result<(usize, usize)> {
+    let path = offboard_e2e::template_path()?;
+    let template: Value = serde_json::from_slice(&std::fs::read(&path)?)?;
+    let mapping = template["Resources"]
+        .as_object()
+        .and_then(|resources| resources.values().find(|r| r["Type"] == "AWS::Lambda::EventSourceMapping"))
+        .with_context(|| format!("{}: no event source mapping", path.display()))?;
+    let number = |value: &Value, what: &str| {
+        value
+            .as_u64()
+            .map(|n| n as usize)
+            .with_context(|| format!("{}: the event source mapping has no {what}", path.display()))
+    };
+    let concurrency = number(&mapping["Properties"]["ScalingConfig"]["MaximumConcurrency"], "maximum concurrency")?;
+    let batch_size = number(&mapping["Properties"]["BatchSize"], "batch size")?;
+    Ok((concurrency, batch_size))
 }
 
 #[tokio::main]
@@ -43,11 +67,18 @@ async fn main() -> anyhow::Result<()> {
         Some(dir) => format!("loaded from {}", dir.display()),
         None => format!("{} users, seed {}", args.users, args.seed),
     };
-    println!("Starting the local stack: moto, zoom-sim ({what}), planner, executor and watcher under cargo-lambda...");
+    let (concurrency, batch_size) = event_source_mapping()?;
+    let executors = args.executors.unwrap_or(concurrency).max(1);
+    println!(
+        "Starting the local stack: moto, zoom-sim ({what}), the planner, {executors} executors (batches of \
+         {batch_size}) and the watcher under cargo-lambda..."
+    );
     let options = StackOptions {
         users: args.users,
         seed: args.seed,
         from_backup: args.from_backup.clone(),
+        executors: Some(executors),
+        batch_size: Some(batch_size),
         ..StackOptions::default()
     };
     let stack = LocalStack::start(options).await?;
