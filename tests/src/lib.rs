@@ -22,6 +22,6 @@ mod stack;
 
 pub use process::{status_mb, Guard};
 pub use stack::{
-    bin_dir, documented_scopes, repo_root, template_path, with_event, AccessKeys, DrainStats, Kills, LocalStack,
-    Principal, StackOptions, ACTION_QUEUE, BUCKET, MAX_RECEIVE_COUNT,
+    bin_dir, documented_scopes, repo_root, template_path, with_event, AccessKeys, AccountArgs, DrainStats, Kills,
+    LocalStack, Principal, StackOptions, ACTION_QUEUE, BUCKET, MAX_RECEIVE_COUNT,
 };

@@ -57,6 +57,18 @@ const WATCHER_TIMEOUT: Duration = Duration::from_secs(60);
 /// claim TTL.
 const WATCHER_EMULATOR_TIMEOUT: Duration = Duration::from_secs(900);
 
+/// The simulated Zoom account of a program that starts the stack (`demo`, `stack`), as
+/// its command-line options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AccountArgs {
+    /// Users in the simulated Zoom account.
+    #[arg(long, default_value_t = 2000)]
+    pub users: usize,
+    /// Seed of the simulated account (examples/roster.csv names users of seed 42).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
 /// What to start.
 #[derive(Debug, Clone, Default)]
 pub struct StackOptions {

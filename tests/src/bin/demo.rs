@@ -13,18 +13,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use clap::Parser;
-use offboard_e2e::{LocalStack, StackOptions, BUCKET};
+use offboard_e2e::{AccountArgs, LocalStack, StackOptions, BUCKET};
 use serde_json::Value;
 
 /// Run Offboard end to end on the local stack.
 #[derive(Parser)]
 struct Args {
-    /// Users in the simulated Zoom account.
-    #[arg(long, default_value_t = 2000)]
-    users: usize,
-    /// Seed of the simulated account (examples/roster.csv names users of seed 42).
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
+    #[command(flatten)]
+    account: AccountArgs,
     /// The roster to upload.
     #[arg(long, default_value = "examples/roster.csv")]
     roster: PathBuf,
@@ -39,11 +35,15 @@ async fn main() -> anyhow::Result<()> {
 
     println!(
         "Starting the local stack: moto, zoom-sim ({} users, seed {}), planner and executor under cargo-lambda...",
-        args.users, args.seed
+        args.account.users, args.account.seed
     );
     let started = Instant::now();
-    let stack =
-        LocalStack::start(StackOptions { users: args.users, seed: args.seed, ..StackOptions::default() }).await?;
+    let stack = LocalStack::start(StackOptions {
+        users: args.account.users,
+        seed: args.account.seed,
+        ..StackOptions::default()
+    })
+    .await?;
     println!("  ready in {:.1} s", started.elapsed().as_secs_f64());
     println!(
         "  IAM checked: each function runs as its role from {}, people as OperatorRole and HrDropRole",

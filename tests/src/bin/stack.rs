@@ -14,19 +14,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Parser;
-use offboard_e2e::{LocalStack, Principal, StackOptions, BUCKET};
+use offboard_e2e::{AccountArgs, LocalStack, Principal, StackOptions, BUCKET};
 use serde_json::{json, Value};
 use tokio::signal::unix::{signal, SignalKind};
 
 /// Run the local stack until Ctrl-C.
 #[derive(Parser)]
 struct Args {
-    /// Users in the simulated Zoom account.
-    #[arg(long, default_value_t = 2000)]
-    users: usize,
-    /// Seed of the simulated account (examples/roster.csv names users of seed 42).
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
+    #[command(flatten)]
+    account: AccountArgs,
     /// Load the simulated account from an `offboard backup` folder instead.
     #[arg(long, value_name = "DIR")]
     from_backup: Option<PathBuf>,
@@ -65,7 +61,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let what = match &args.from_backup {
         Some(dir) => format!("loaded from {}", dir.display()),
-        None => format!("{} users, seed {}", args.users, args.seed),
+        None => format!("{} users, seed {}", args.account.users, args.account.seed),
     };
     let (concurrency, batch_size) = event_source_mapping()?;
     let executors = args.executors.unwrap_or(concurrency).max(1);
@@ -74,8 +70,8 @@ async fn main() -> anyhow::Result<()> {
          {batch_size}) and the watcher under cargo-lambda..."
     );
     let options = StackOptions {
-        users: args.users,
-        seed: args.seed,
+        users: args.account.users,
+        seed: args.account.seed,
         from_backup: args.from_backup.clone(),
         executors: Some(executors),
         batch_size: Some(batch_size),
