@@ -542,15 +542,9 @@ impl LocalStack {
 
     /// Starts a new process for each function whose process exited (an idle runtime's
     /// long poll ends at its emulator's `--timeout`), so a stack kept running has a
-    /// runtime waiting when the next event comes; the labels of those started again.
-    pub fn revive_exited_functions(&self) -> anyhow::Result<Vec<String>> {
-        let mut revived = Vec::new();
-        for function in [&self.planner, &self.watcher].into_iter().chain(&self.executors) {
-            if function.revive_if_exited()? {
-                revived.push(function.label.clone());
-            }
-        }
-        Ok(revived)
+    /// runtime waiting when the next event comes.
+    pub fn revive_exited_functions(&self) -> anyhow::Result<()> {
+        [&self.planner, &self.watcher].into_iter().chain(&self.executors).try_for_each(Function::revive_if_exited)
     }
 
     /// An S3 client signed as `principal`.
@@ -1251,15 +1245,19 @@ impl Function {
         invoke(http, &self.invoke_url, payload).await
     }
 
-    /// Starts a new process if the last one exited; says whether it did.
-    fn revive_if_exited(&self) -> anyhow::Result<bool> {
+    /// Starts a new process if the last one exited.
+    fn revive_if_exited(&self) -> anyhow::Result<()> {
         let mut process = self.process.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
-        if !process.has_exited()? {
-            return Ok(false);
+        if process.has_exited()? {
+            *process = self.start_again()?;
         }
+        Ok(())
+    }
+
+    /// A new process against the same Runtime API, logging to its own file.
+    fn start_again(&self) -> anyhow::Result<Guard> {
         let n = self.starts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-        *process = spawn_runtime(self.name, &self.label, &self.runtime_api, &self.env, &self.logs, n)?;
-        Ok(true)
+        spawn_runtime(self.name, &self.label, &self.runtime_api, &self.env, &self.logs, n)
     }
 
     fn pid(&self) -> u32 {
@@ -1269,8 +1267,7 @@ impl Function {
     /// Kills the process (SIGKILL, as a crash or a timeout would end it) and starts a new
     /// one against the same Runtime API.
     fn restart(&self) -> anyhow::Result<()> {
-        let n = self.starts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-        let fresh = spawn_runtime(self.name, &self.label, &self.runtime_api, &self.env, &self.logs, n)?;
+        let fresh = self.start_again()?;
         let mut process = self.process.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
         // Dropping the old guard kills its process group.
         drop(std::mem::replace(&mut *process, fresh));
